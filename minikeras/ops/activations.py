@@ -1,0 +1,99 @@
+"""The activation functions as ops: tanh, sigmoid, relu, elu, softplus, softmax, ...
+
+Primitive ones have a kernel and a backward rule; the rest are short compositions whose
+gradients come for free from their parts.
+
+>>> import minikeras.backend as K
+>>> K.eval(K.softmax(K.constant([[1e4, 0.0]])))   # stable: subtracts the row max first
+array([[1., 0.]], dtype=float32)
+"""
+from __future__ import annotations
+
+from minikeras.axes import normalize_axis
+from minikeras.ops.core import Op, Tensor, as_tensors, floating
+from minikeras.ops.elementwise import abs, clip, exp, greater, where
+from minikeras.ops.reductions import sum
+
+
+def _tanh_grad(y, g):
+    """d tanh(x) = 1 - tanh(x)^2, written with the output y."""
+    return [g * (1.0 - y * y)]
+
+
+def _sigmoid_grad(y, g):
+    """d sigmoid(x) = s (1 - s), written with the output s."""
+    return [g * y * (1.0 - y)]
+
+
+def _relu_grad(y, g):
+    return [where(greater(y.inputs[0], 0.0), g, 0.0)]
+
+
+def _elu_grad(y, g):
+    """For x <= 0, elu(x) = alpha (e^x - 1), whose slope alpha e^x = y + alpha."""
+    x, alpha = y.inputs[0], y.attrs["alpha"]
+    return [where(greater(x, 0.0), g, g * (y + alpha))]
+
+
+def _softplus_grad(y, g):
+    """d log(1 + e^x) = sigmoid(x)."""
+    return [g * sigmoid(y.inputs[0])]
+
+
+def _softmax_grad(y, g):
+    """Jacobian-vector product of softmax: y * (g - sum(g * y))."""
+    axis = y.attrs["axis"]
+    return [y * (g - sum(g * y, axis=axis, keepdims=True))]
+
+
+def _log_softmax_grad(y, g):
+    """log_softmax(x) = x - logsumexp(x): g - softmax(x) * sum(g)."""
+    axis = y.attrs["axis"]
+    return [g - exp(y) * sum(g, axis=axis, keepdims=True)]
+
+
+tanh = Op("tanh", floating, _tanh_grad)
+sigmoid = Op("sigmoid", floating, _sigmoid_grad)
+relu = Op("relu", floating, _relu_grad)
+softplus = Op("softplus", floating, _softplus_grad)
+_ELU = Op("elu", floating, _elu_grad)
+_SOFTMAX = Op("softmax", floating, _softmax_grad)
+_LOG_SOFTMAX = Op("log_softmax", floating, _log_softmax_grad)
+
+
+def elu(x, alpha: float = 1.0) -> Tensor:
+    """x if x > 0 else alpha * (exp(x) - 1)."""
+    (x,) = as_tensors(x)
+    return _ELU(x, alpha=float(alpha))
+
+
+def softmax(x, axis: int = -1) -> Tensor:
+    """exp(x) / sum(exp(x)) along ``axis``; computed without overflow for large x."""
+    (x,) = as_tensors(x)
+    return _SOFTMAX(x, axis=normalize_axis(axis, x.ndim)[0])
+
+
+def log_softmax(x, axis: int = -1) -> Tensor:
+    """log(softmax(x)), computed as x - logsumexp(x) so it stays finite."""
+    (x,) = as_tensors(x)
+    return _LOG_SOFTMAX(x, axis=normalize_axis(axis, x.ndim)[0])
+
+
+# ---- compositions ----
+SELU_ALPHA = 1.6732632423543772
+SELU_SCALE = 1.0507009873554805
+
+
+def selu(x) -> Tensor:
+    """Scaled ELU (Klambauer et al., 2017): scale * elu(x, alpha)."""
+    return SELU_SCALE * elu(x, SELU_ALPHA)
+
+
+def softsign(x) -> Tensor:
+    """x / (1 + |x|)."""
+    return x / (1.0 + abs(x))
+
+
+def hard_sigmoid(x) -> Tensor:
+    """A piecewise-linear sigmoid, as Keras 3 defines it: relu6(x + 3) / 6."""
+    return clip(x / 6.0 + 0.5, 0.0, 1.0)

@@ -1,0 +1,194 @@
+"""Elementwise ops: arithmetic, math functions, comparisons, where, cast, clip.
+
+Each op's backward rule sits right under it. Binary ops broadcast like NumPy, and their
+gradients are summed back to each input's shape with ``unbroadcast``.
+
+>>> import minikeras.backend as K
+>>> x = K.variable([1.0, 2.0, 3.0])
+>>> K.eval(K.gradients(K.sum(x * x), [x])[0])      # d/dx sum(x^2) = 2x
+array([2., 4., 6.], dtype=float32)
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from minikeras.ops.broadcast import unbroadcast
+from minikeras.ops.core import (Op, ShapeError, Tensor, as_tensors, boolean_result,
+                                broadcasting, floating, same_as_input)
+
+
+def _binary(op: Op):
+    def build(a, b) -> Tensor:
+        return op(*as_tensors(a, b))
+    build.__name__ = op.name
+    build.__doc__ = f"Elementwise {op.name} with NumPy broadcasting."
+    return build
+
+
+# ---- arithmetic ----
+def _add_grad(y, g):
+    a, b = y.inputs
+    return [unbroadcast(g, a), unbroadcast(g, b)]
+
+
+def _subtract_grad(y, g):
+    a, b = y.inputs
+    return [unbroadcast(g, a), unbroadcast(negative(g), b)]
+
+
+def _multiply_grad(y, g):
+    a, b = y.inputs
+    return [unbroadcast(g * b, a), unbroadcast(g * a, b)]
+
+
+def _divide_grad(y, g):
+    """d(a/b) = da / b - a/b^2 db; the second term uses the output y = a/b."""
+    a, b = y.inputs
+    return [unbroadcast(g / b, a), unbroadcast(negative(g * y / b), b)]
+
+
+def _power_grad(y, g):
+    """d(a^b) = b a^(b-1) da + a^b log(a) db."""
+    a, b = y.inputs
+    return [unbroadcast(g * b * power(a, b - 1), a), unbroadcast(g * y * log(a), b)]
+
+
+_ADD = Op("add", broadcasting, _add_grad)
+_SUBTRACT = Op("subtract", broadcasting, _subtract_grad)
+_MULTIPLY = Op("multiply", broadcasting, _multiply_grad)
+_DIVIDE = Op("divide", broadcasting, _divide_grad)
+_POWER = Op("power", broadcasting, _power_grad)
+add, subtract, multiply = _binary(_ADD), _binary(_SUBTRACT), _binary(_MULTIPLY)
+divide, power = _binary(_DIVIDE), _binary(_POWER)
+
+negative = Op("negative", same_as_input, grad=lambda y, g: [negative(g)])
+
+
+def _maximum_grad(y, g):
+    """The gradient goes to whichever input was larger (to ``a`` on ties)."""
+    a, b = y.inputs
+    a_won = greater_equal(a, b)
+    return [unbroadcast(where(a_won, g, 0.0), a), unbroadcast(where(a_won, 0.0, g), b)]
+
+
+def _minimum_grad(y, g):
+    a, b = y.inputs
+    a_won = less_equal(a, b)
+    return [unbroadcast(where(a_won, g, 0.0), a), unbroadcast(where(a_won, 0.0, g), b)]
+
+
+maximum = _binary(Op("maximum", broadcasting, _maximum_grad))
+minimum = _binary(Op("minimum", broadcasting, _minimum_grad))
+
+
+# ---- math of one input ----
+def _abs_grad(y, g):
+    return [g * sign(y.inputs[0])]
+
+
+def _exp_grad(y, g):
+    """d exp(x) = exp(x): reuse the output."""
+    return [g * y]
+
+
+def _log_grad(y, g):
+    return [g / y.inputs[0]]
+
+
+def _sqrt_grad(y, g):
+    """d sqrt(x) = 1 / (2 sqrt(x)): reuse the output."""
+    return [g * 0.5 / y]
+
+
+def _square_grad(y, g):
+    return [g * 2.0 * y.inputs[0]]
+
+
+abs = Op("abs", same_as_input, _abs_grad)  # noqa: A001 (Keras calls it K.abs)
+sign = Op("sign", same_as_input)  # flat almost everywhere: no gradient flows
+exp = Op("exp", floating, _exp_grad)
+log = Op("log", floating, _log_grad)
+sqrt = Op("sqrt", floating, _sqrt_grad)
+square = Op("square", same_as_input, _square_grad)
+
+
+def _clip_grad(y, g):
+    """Gradient passes where the input was inside [min_value, max_value]."""
+    x = y.inputs[0]
+    lo, hi = y.attrs["min_value"], y.attrs["max_value"]
+    return [where(less(x, lo), 0.0, where(greater(x, hi), 0.0, g))]
+
+
+_CLIP = Op("clip", same_as_input, _clip_grad)
+
+
+def clip(x, min_value: float, max_value: float) -> Tensor:
+    """Limit values to [min_value, max_value] (K.clip)."""
+    (x,) = as_tensors(x)
+    if max_value < min_value:
+        max_value = min_value  # Keras does the same
+    return _CLIP(x, min_value=float(min_value), max_value=float(max_value))
+
+
+# ---- comparisons: boolean results, no gradient ----
+greater = _binary(Op("greater", boolean_result))
+greater_equal = _binary(Op("greater_equal", boolean_result))
+less = _binary(Op("less", boolean_result))
+less_equal = _binary(Op("less_equal", boolean_result))
+equal = _binary(Op("equal", boolean_result))
+not_equal = _binary(Op("not_equal", boolean_result))
+logical_and = _binary(Op("logical_and", boolean_result))
+logical_or = _binary(Op("logical_or", boolean_result))
+logical_not = Op("logical_not", lambda x: (x.shape, "bool"))
+
+
+# ---- choosing and converting ----
+def _where_infer(cond, a, b):
+    shape, dtype = broadcasting(cond, a, b)
+    return shape, np.result_type(np.dtype(a.dtype), np.dtype(b.dtype)).name
+
+
+def _where_grad(y, g):
+    cond, a, b = y.inputs
+    return [None, unbroadcast(where(cond, g, 0.0), a), unbroadcast(where(cond, 0.0, g), b)]
+
+
+_WHERE = Op("where", _where_infer, _where_grad)
+
+
+def where(condition, a, b) -> Tensor:
+    """Elementwise ``a if condition else b`` (K.switch with a tensor condition)."""
+    cond, = as_tensors(condition)
+    a, b = as_tensors(a, b)
+    if cond.dtype != "bool":
+        cond = cast(cond, "bool")
+    return _WHERE(cond, a, b)
+
+
+def _cast_grad(y, g):
+    x = y.inputs[0]
+    if not (np.issubdtype(np.dtype(x.dtype), np.floating) and
+            np.issubdtype(np.dtype(y.dtype), np.floating)):
+        return [None]
+    return [cast(g, x.dtype)]
+
+
+_CAST = Op("cast", lambda x, dtype: (x.shape, dtype), _cast_grad)
+
+
+def cast(x, dtype) -> Tensor:
+    """Convert to another dtype (gradients flow between float types only)."""
+    (x,) = as_tensors(x)
+    try:
+        dtype = np.dtype(dtype).name
+    except TypeError:
+        raise ShapeError(f"cast: {dtype!r} is not a dtype") from None
+    return x if x.dtype == dtype else _CAST(x, dtype=dtype)
+
+
+zeros_like = Op("zeros_like", lambda x, dtype=None: (x.shape, dtype or x.dtype))
+ones_like = Op("ones_like", lambda x, dtype=None: (x.shape, dtype or x.dtype))
+identity = Op("identity", same_as_input, grad=lambda y, g: [g])
+identity.__doc__ = "A new node with the same value (so a layer can own its output)."
+# identity forward; having no backward rule, it stops the gradient here
+stop_gradient = Op("stop_gradient", same_as_input)

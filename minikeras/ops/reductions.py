@@ -1,0 +1,105 @@
+"""Reductions along axes: sum, max, min, prod, argmax, argmin, and mean/var/std built on them.
+
+"Along axis 0" means: walk down axis 0 and combine what you meet. For [[1, 2], [3, 4]],
+along axis 0 you meet the rows [1, 2] and [3, 4], so the sum is [4, 6]; along axis 1 you
+meet [1, 3] and [2, 4], so the sum is [3, 7]. ``keepdims=True`` leaves the reduced axes in
+place with size 1, which keeps the result broadcastable against the input.
+
+>>> import minikeras.backend as K
+>>> a = K.variable([[1, 2], [3, 4]])
+>>> K.eval(K.sum(a, axis=0)), K.eval(K.sum(a, axis=1))
+(array([4., 6.], dtype=float32), array([3., 7.], dtype=float32))
+"""
+from __future__ import annotations
+
+from minikeras.axes import normalize_axis, reduced_shape
+from minikeras.ops.broadcast import broadcast_like
+from minikeras.ops.core import Op, Tensor, as_tensors
+from minikeras.ops.elementwise import cast, equal, sqrt, square
+from minikeras.ops.shapes import expand_dims
+
+
+def _reduce_infer(x, axis, keepdims):
+    return reduced_shape(x.shape, axis, keepdims), x.dtype
+
+
+def _with_kept_dims(y: Tensor, t: Tensor) -> Tensor:
+    """Put the reduced axes back (as size 1) into a tensor shaped like y."""
+    return t if y.attrs["keepdims"] else expand_dims(t, y.attrs["axis"])
+
+
+def _sum_grad(y, g):
+    """Every input element contributed once: copy g back over the reduced axes."""
+    return [broadcast_like(_with_kept_dims(y, g), y.inputs[0])]
+
+
+def _extreme_grad(y, g):
+    """Only the elements equal to the max (or min) get gradient; ties share it."""
+    x = y.inputs[0]
+    winners = cast(equal(x, _with_kept_dims(y, y)), x.dtype)
+    share = winners / sum(winners, axis=y.attrs["axis"], keepdims=True)
+    return [share * _with_kept_dims(y, g)]
+
+
+def _prod_grad(y, g):
+    """d prod(x) / dx_i = prod(x) / x_i (inputs must be nonzero)."""
+    x = y.inputs[0]
+    return [_with_kept_dims(y, g) * _with_kept_dims(y, y) / x]
+
+
+_SUM = Op("sum", _reduce_infer, _sum_grad)
+_MAX = Op("max", _reduce_infer, _extreme_grad)
+_MIN = Op("min", _reduce_infer, _extreme_grad)
+_PROD = Op("prod", _reduce_infer, _prod_grad)
+_ARGMAX = Op("argmax", lambda x, axis: (reduced_shape(x.shape, (axis,), False), "int64"))
+_ARGMIN = Op("argmin", lambda x, axis: (reduced_shape(x.shape, (axis,), False), "int64"))
+_COUNT = Op("count", lambda x, axis: ((), x.dtype))  # how many elements a reduction meets
+
+
+def _reducer(op: Op, doc: str):
+    def reduce(x, axis=None, keepdims: bool = False) -> Tensor:
+        (x,) = as_tensors(x)
+        return op(x, axis=normalize_axis(axis, x.ndim), keepdims=bool(keepdims))
+    reduce.__name__, reduce.__doc__ = op.name, doc
+    return reduce
+
+
+sum = _reducer(_SUM, "Sum of elements along ``axis`` (all axes if None).")  # noqa: A001
+max = _reducer(_MAX, "Largest element along ``axis``.")  # noqa: A001
+min = _reducer(_MIN, "Smallest element along ``axis``.")  # noqa: A001
+prod = _reducer(_PROD, "Product of elements along ``axis``.")
+
+
+def count(x, axis=None) -> Tensor:
+    """The number of elements a reduction over ``axis`` combines (known once data flows)."""
+    (x,) = as_tensors(x)
+    return _COUNT(x, axis=normalize_axis(axis, x.ndim))
+
+
+def mean(x, axis=None, keepdims: bool = False) -> Tensor:
+    """Average along ``axis``: the sum divided by how many elements were summed."""
+    (x,) = as_tensors(x)
+    return sum(x, axis, keepdims) / count(x, axis)
+
+
+def var(x, axis=None, keepdims: bool = False) -> Tensor:
+    """Variance: the mean squared distance from the mean."""
+    (x,) = as_tensors(x)
+    return mean(square(x - mean(x, axis, keepdims=True)), axis, keepdims)
+
+
+def std(x, axis=None, keepdims: bool = False) -> Tensor:
+    """Standard deviation: the square root of the variance."""
+    return sqrt(var(x, axis, keepdims))
+
+
+def argmax(x, axis: int = -1) -> Tensor:
+    """Index of the largest element along ``axis`` (int64, no gradient)."""
+    (x,) = as_tensors(x)
+    return _ARGMAX(x, axis=normalize_axis(axis, x.ndim)[0])
+
+
+def argmin(x, axis: int = -1) -> Tensor:
+    """Index of the smallest element along ``axis`` (int64, no gradient)."""
+    (x,) = as_tensors(x)
+    return _ARGMIN(x, axis=normalize_axis(axis, x.ndim)[0])

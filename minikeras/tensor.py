@@ -1,0 +1,209 @@
+"""The symbolic Tensor: a node of the computation graph that holds no data.
+
+A Tensor knows its *shape* (``None`` marks a size only known when data arrives, usually
+the batch), its *dtype*, a *name*, the *op* and *inputs* that made it, and *where* in the
+learner's code it was created. Leaves are placeholders (fed when a function runs),
+variables (hold a value that training changes) and constants.
+
+>>> import minikeras.backend as K
+>>> x = K.placeholder(shape=(None, 3), name='x')
+>>> y = K.tanh(x) * 2
+>>> y.shape, y.op.name, [t.name for t in y.inputs]
+((None, 3), 'multiply', ['tanh', 'constant'])
+"""
+from __future__ import annotations
+
+import itertools
+import linecache
+import os
+import sys
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+_name_counters: dict[str, itertools.count] = defaultdict(lambda: itertools.count(1))
+
+
+def unique_name(prefix: str) -> str:
+    """'dense', 'dense_1', 'dense_2', ... like Keras names its layers."""
+    n = next(_name_counters[prefix])
+    return prefix if n == 1 else f"{prefix}_{n - 1}"
+
+
+class Origin:
+    """Where a tensor was created: the first frame outside the minikeras package."""
+
+    __slots__ = ("filename", "lineno")
+
+    def __init__(self, filename: str, lineno: int):
+        self.filename, self.lineno = filename, lineno
+
+    @classmethod
+    def capture(cls) -> Origin | None:
+        frame = sys._getframe(1)
+        while frame is not None:
+            path = frame.f_code.co_filename
+            if not os.path.abspath(path).startswith(_PACKAGE_DIR):
+                return cls(path, frame.f_lineno)
+            frame = frame.f_back
+        return None
+
+    @property
+    def code(self) -> str:
+        return linecache.getline(self.filename, self.lineno).strip()
+
+    def __str__(self) -> str:
+        where = f'File "{self.filename}", line {self.lineno}'
+        return f"{where}: {self.code}" if self.code else where
+
+
+def format_shape(shape) -> str:
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + \
+        ("," if len(shape) == 1 else "") + ")"
+
+
+class Tensor:
+    """A node of the graph. Build them with ``minikeras.backend`` functions or operators."""
+
+    __array_priority__ = 1000  # so that `ndarray + Tensor` calls Tensor.__radd__
+
+    def __init__(self, shape, dtype, name: str | None = None, op=None,
+                 inputs: tuple = (), attrs: dict | None = None):
+        self.shape = tuple(None if d is None else int(d) for d in shape)
+        self.dtype = np.dtype(dtype).name
+        self.op = op
+        self.inputs = tuple(inputs)
+        self.attrs = attrs or {}
+        self.name = name or unique_name(op.name if op is not None else self.kind)
+        self.origin = Origin.capture()
+        # Keras layers attach (layer, node_index, tensor_index) here for functional models.
+        self._keras_history = None
+
+    kind = "tensor"
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    def __repr__(self) -> str:
+        made = f" = {self.op.name}({', '.join(t.name for t in self.inputs)})" if self.op else ""
+        return f"<{self.kind} {self.name}{made} shape={format_shape(self.shape)} " \
+               f"dtype={self.dtype}>"
+
+    def where(self) -> str:
+        """The learner's line that created this tensor (for error messages)."""
+        return str(self.origin) if self.origin else "(created inside minikeras)"
+
+    __hash__ = object.__hash__
+
+    # ---- operators: each one builds a graph node through minikeras.ops ----
+    def __add__(self, other): return ops.add(self, other)
+    def __radd__(self, other): return ops.add(other, self)
+    def __sub__(self, other): return ops.subtract(self, other)
+    def __rsub__(self, other): return ops.subtract(other, self)
+    def __mul__(self, other): return ops.multiply(self, other)
+    def __rmul__(self, other): return ops.multiply(other, self)
+    def __truediv__(self, other): return ops.divide(self, other)
+    def __rtruediv__(self, other): return ops.divide(other, self)
+    def __pow__(self, other): return ops.power(self, other)
+    def __rpow__(self, other): return ops.power(other, self)
+    def __matmul__(self, other): return ops.matmul(self, other)
+    def __rmatmul__(self, other): return ops.matmul(other, self)
+    def __neg__(self): return ops.negative(self)
+    def __pos__(self): return self
+    def __abs__(self): return ops.abs(self)
+    def __lt__(self, other): return ops.less(self, other)
+    def __le__(self, other): return ops.less_equal(self, other)
+    def __gt__(self, other): return ops.greater(self, other)
+    def __ge__(self, other): return ops.greater_equal(self, other)
+    def __getitem__(self, key): return ops.getitem(self, key)
+
+    def __bool__(self):
+        raise TypeError(
+            f"{self.name} is symbolic: it has no value to test with `if` or `and` until a "
+            f"function runs. Use K.eval(...) to look at a value, or K.switch/where in a graph.")
+
+    def __iter__(self):
+        raise TypeError(f"{self.name} is symbolic and cannot be iterated; index it instead.")
+
+    def __len__(self):
+        if not self.shape or self.shape[0] is None:
+            raise TypeError(f"len() of {self.name} with shape {format_shape(self.shape)} "
+                            f"is unknown until data flows")
+        return self.shape[0]
+
+    @property
+    def T(self):
+        return ops.transpose(self)
+
+
+class Placeholder(Tensor):
+    """An input slot of the graph; a value is fed when a compiled function runs."""
+
+    kind = "placeholder"
+
+    def __init__(self, shape, dtype, name=None, default=None):
+        super().__init__(shape, dtype, name)
+        self.default = default  # used when the placeholder is not fed (e.g. learning phase)
+
+
+class Constant(Tensor):
+    """A fixed value baked into the graph."""
+
+    kind = "constant"
+
+    def __init__(self, value, dtype=None, name=None):
+        value = np.asarray(value, dtype=dtype)
+        value.setflags(write=False)
+        self.value = value
+        super().__init__(value.shape, value.dtype, name)
+
+
+class Variable(Tensor):
+    """A named, mutable value in the graph: weights, biases, optimizer state.
+
+    >>> import minikeras.backend as K
+    >>> v = K.variable([1.0, 2.0])
+    >>> v.assign_add([10.0, 10.0]); v.numpy()
+    array([11., 12.], dtype=float32)
+    """
+
+    kind = "variable"
+
+    def __init__(self, value, dtype, name=None, trainable=True):
+        value = np.array(value, dtype=dtype)  # always a private copy
+        self.value = value
+        self.trainable = trainable
+        self.constraint = None
+        super().__init__(value.shape, value.dtype, name)
+
+    def numpy(self) -> np.ndarray:
+        return self.value.copy()
+
+    def assign(self, new_value: Any) -> Variable:
+        """Replace the value now (new values must have the variable's shape)."""
+        new_value = np.asarray(new_value, dtype=self.dtype)
+        if new_value.shape != self.value.shape:
+            raise ValueError(f"cannot assign a value of shape {new_value.shape} to variable "
+                             f"{self.name} of shape {self.value.shape}")
+        self.value[...] = new_value
+        return self
+
+    def assign_add(self, delta: Any) -> Variable:
+        return self.assign(self.value + self._now(delta))
+
+    def assign_sub(self, delta: Any) -> Variable:
+        return self.assign(self.value - self._now(delta))
+
+    @staticmethod
+    def _now(value):
+        """Symbolic deltas (e.g. K.sum(x, axis=0)) are evaluated right away."""
+        if isinstance(value, Tensor):
+            from minikeras.graph import evaluate
+            return evaluate(value)
+        return value
+
+
+from minikeras import ops  # noqa: E402  (ops builds Tensors, so it comes after them)
