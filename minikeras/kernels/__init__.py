@@ -25,11 +25,19 @@ from minikeras import config
 from minikeras.kernels.reference import KERNELS as REFERENCE
 
 _tables: dict[str, dict[str, Callable]] = {}
+_USER_ENV = set(os.environ)
 
 
 def _cpu_table() -> dict[str, Callable]:
     if os.environ.get("MINIKERAS_KERNELS", "").lower() == "numpy":
         return dict(REFERENCE)
+    # Numba's OpenMP threads spin while they wait for work, and fight BLAS's threads for
+    # the cores between our kernels; 'workqueue' threads sleep instead. (A user's own
+    # NUMBA_THREADING_LAYER is respected.)
+    os.environ.setdefault("NUMBA_THREADING_LAYER", "workqueue")
+    import numba
+    if "NUMBA_THREADING_LAYER" not in _USER_ENV:
+        numba.config.THREADING_LAYER = "workqueue"
     from minikeras.kernels import cpu  # imports Numba: only when a graph first runs
     return {**REFERENCE, **cpu.KERNELS}
 

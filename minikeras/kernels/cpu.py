@@ -28,6 +28,13 @@ float64, empty, of mixed dtypes, or broadcast in a way the loops do not cover.
 
 ``error_model="numpy"`` makes 1 / 0 give inf (with NumPy's rules) instead of raising
 ZeroDivisionError as Python does.
+
+Faster is not guaranteed. NumPy runs each ufunc (``np.tanh``, ``np.exp``, ...) as a SIMD
+loop that handles 8 or 16 numbers per instruction; the loops here call the scalar math
+function once per element (Numba vectorises ``exp`` or ``tanh`` only with Intel's SVML,
+which the PyPI builds lack). So on a machine with few cores a single ``tanh`` can be
+slower here than in NumPy. These loops win where NumPy needs several passes and
+temporary arrays for one op: softplus, elu, softmax, the bias add, axis-0 sums.
 """
 from __future__ import annotations
 
@@ -42,7 +49,7 @@ from minikeras.kernels import reference
 REF = reference.KERNELS
 
 # Arrays with fewer elements than this go to the NumPy reference kernels.
-PARALLEL_MIN_SIZE = 16384
+PARALLEL_MIN_SIZE = 1 << 20  # below ~1M elements, starting threads costs more than it saves
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -79,7 +86,7 @@ def _unary_fn(code, v, alpha):
     elif code == SIGMOID:
         return 0.5 * np.tanh(0.5 * v) + 0.5  # never overflows, unlike 1 / (1 + e^-v)
     elif code == RELU:
-        return v if (v > 0 or v != v) else 0.0  # v != v: NaN stays NaN
+        return v if (v > 0 or np.isnan(v)) else 0.0  # NaN stays NaN
     elif code == ELU:
         return v if v > 0 else alpha * np.expm1(v)
     else:  # SOFTPLUS: log(1 + e^v) = log(1 + e^-|v|) + max(v, 0), which never overflows
@@ -98,9 +105,9 @@ def _binary_fn(code, a, b):
     elif code == DIVIDE:
         return a / b
     elif code == MAXIMUM:
-        return a if (a >= b or a != a) else b
+        return a if (a >= b or np.isnan(a)) else b
     else:  # MINIMUM
-        return a if (a <= b or a != a) else b
+        return a if (a <= b or np.isnan(a)) else b
 
 
 @njit(cache=True)
@@ -109,9 +116,9 @@ def _combine(code, acc, v):
     if code == SUM:
         return acc + v
     elif code == MAX:
-        return acc if (acc >= v or acc != acc) else v
+        return acc if (acc >= v or np.isnan(acc)) else v
     else:  # MIN
-        return acc if (acc <= v or acc != acc) else v
+        return acc if (acc <= v or np.isnan(acc)) else v
 
 
 # ---- the generic parallel loops ----
@@ -300,8 +307,9 @@ def _binary_kernel(name: str, doc: str):
             big, small, row_first = b, a, True
         else:
             return fallback(a, b)
-        x, cols = _rows(big, _strip_ones(small.shape))
-        row = _flat(np.broadcast_to(small.reshape(_strip_ones(small.shape)), cols))
+        core = small.reshape(_strip_ones(small.shape))  # (1, M) -> (M,)
+        x, cols = _rows(big, core.shape)
+        row = np.broadcast_to(core, cols).copy().reshape(-1)  # a scalar -> a whole row
         out = np.empty(x.shape, x.dtype)
         _zip_rows(code, x, row, out, row_first)
         return out.reshape(big.shape)
@@ -341,11 +349,12 @@ def _reduce(name, x, axis, keepdims):
             math.prod(x.shape[:axes[0]]), reduced, math.prod(x.shape[axes[-1] + 1:]))
     else:  # bring the kept axes to the front, in order, and the reduced ones last
         x3 = np.ascontiguousarray(np.transpose(x, kept + list(axes))).reshape(-1, reduced, 1)
-    out = np.empty((x3.shape[0], x3.shape[2]), np.float64 if name == "sum" else x.dtype)
-    if x3.shape[2] == 1:
-        _reduce_rows(_REDUCE[name], x3[:, :, 0], out[:, 0])
-    else:
-        n_blocks = max(1, min(reduced, 4 * numba.get_num_threads() // x3.shape[0]))
+    A, R, B = x3.shape
+    out = np.empty((A, B), np.float64 if name == "sum" else x.dtype)
+    if B == 1:  # each result reduces one contiguous row
+        _reduce_rows(_REDUCE[name], x3.reshape(A, R), out.reshape(A))
+    else:  # cut R into enough blocks to give every thread about 4 pieces of work
+        n_blocks = max(1, min(R, 4 * numba.get_num_threads() // A))
         _reduce_columns(_REDUCE[name], x3, out, n_blocks)
     if keepdims:
         shape = tuple(1 if i in axes else d for i, d in enumerate(x.shape))
@@ -388,8 +397,19 @@ def log_softmax(x, axis):
     return _softmax("log_softmax", x, axis)
 
 
-# op name -> kernel; the trailing _ of sum_ etc. only avoids hiding Python's sum
-KERNELS = {fn.__name__.rstrip("_"): fn for fn in (
+# op name -> kernel, for every loop written here (the trailing _ of sum_ etc. only avoids
+# hiding Python's sum). The tests check all of them against the reference.
+ALL = {fn.__name__.rstrip("_"): fn for fn in (
     tanh, exp, log, sqrt, square, abs_, negative, sigmoid, relu, elu, softplus,
     add, subtract, multiply, divide, maximum, minimum,
     sum_, max_, min_, softmax, log_softmax)}
+
+# Which of them the 'cpu' device actually uses. Measured on the 2-core machines this
+# project runs on (benchmarks/kernels_vs_numpy.py): NumPy's own tanh, exp, log, sqrt,
+# sigmoid... use AVX-512 loops, while Numba calls the scalar libm function per element, so
+# for a *single* transcendental function NumPy is faster and stays in charge. Numba wins
+# where it saves passes over memory: broadcasting binary ops (the bias add), reductions
+# over the batch axis, softmax rows, softplus and elu (several NumPy passes each).
+DISPATCHED = ("add", "subtract", "multiply", "divide", "maximum", "minimum",
+              "sum", "max", "min", "softmax", "log_softmax", "softplus", "elu")
+KERNELS = {name: ALL[name] for name in DISPATCHED}

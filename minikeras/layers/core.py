@@ -1,0 +1,400 @@
+"""Core layers: Input, Dense, Activation, Dropout, Flatten, Reshape, Permute,
+RepeatVector, Lambda, Masking and Embedding.
+
+The seed's MNIST model is built from three of them:
+
+>>> from minikeras.models import Sequential
+>>> model = Sequential()
+>>> model.add(Dense(500, input_shape=(784,)))   # (None, 784) -> (None, 500)
+>>> model.add(Activation('tanh'))
+>>> model.add(Dropout(0.5))
+>>> model.output_shape
+(None, 500)
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from minikeras import activations, backend as K, config, initializers, ops
+from minikeras.layers.base import InputSpec, Layer, Node
+from minikeras.tensor import format_shape
+
+
+class InputLayer(Layer):
+    """The entry point of a model: holds the placeholder that data is fed to.
+
+    >>> layer = InputLayer(shape=(784,))
+    >>> layer.output.shape
+    (None, 784)
+    """
+
+    def __init__(self, shape=None, batch_size=None, dtype=None, name=None,
+                 batch_shape=None, input_shape=None, batch_input_shape=None, **kwargs):
+        shape = shape if shape is not None else input_shape
+        batch_shape = batch_shape or batch_input_shape
+        if batch_shape is None:
+            if shape is None:
+                raise ValueError("an Input needs a shape, e.g. Input(shape=(784,))")
+            batch_shape = (batch_size, *tuple(shape))
+        super().__init__(name=name, dtype=dtype, **kwargs)
+        self._batch_input_shape = tuple(batch_shape)
+        self.built = True
+        placeholder = K.placeholder(shape=batch_shape, dtype=self.dtype, name=self.name)
+        placeholder._keras_history = (self, 0, 0)
+        placeholder._keras_mask = None
+        self._inbound_nodes.append(Node(self, [], placeholder, {}))
+
+    def get_config(self) -> dict:
+        return {"batch_shape": list(self._batch_input_shape), "dtype": self.dtype,
+                "name": self.name}
+
+
+def Input(shape=None, batch_size=None, name=None, dtype=None, batch_shape=None):  # noqa: N802
+    """A symbolic input tensor for a functional model (Keras's ``keras.Input``).
+
+    >>> x = Input(shape=(28, 28))
+    >>> x.shape
+    (None, 28, 28)
+    """
+    layer = InputLayer(shape=shape, batch_size=batch_size, name=name, dtype=dtype,
+                       batch_shape=batch_shape)
+    return layer.output
+
+
+class Dense(Layer):
+    """A fully connected layer: ``activation(dot(inputs, kernel) + bias)``.
+
+    kernel has shape (input_dim, units), as in Keras, so weights move between the two
+    unchanged. Inputs of order > 2 are multiplied along their last axis.
+
+    Input shape: (batch, ..., input_dim). Output shape: (batch, ..., units).
+
+    >>> import numpy as np
+    >>> layer = Dense(2, kernel_initializer='ones', bias_initializer='zeros')
+    >>> layer(np.array([[1.0, 2.0, 3.0]]))
+    Array([[6., 6.]], dtype=float32)
+    """
+
+    def __init__(self, units, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(**kwargs)
+        if int(units) <= 0:
+            raise ValueError(f"Dense needs a positive number of units, got {units}")
+        self.units = int(units)
+        self.activation = activations.get(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = _regularizer(kernel_regularizer)
+        self.bias_regularizer = _regularizer(bias_regularizer)
+        self.activity_regularizer = _regularizer(activity_regularizer)
+        self.kernel_constraint = kernel_constraint
+        self.bias_constraint = bias_constraint
+        self.input_spec = InputSpec(min_ndim=2)
+
+    def build(self, input_shape):
+        input_dim = input_shape[-1]
+        if input_dim is None:
+            raise ValueError(f'layer "{self.name}": the last axis of its input must have a '
+                             f"known size, got {format_shape(input_shape)}")
+        self.kernel = self.add_weight("kernel", (input_dim, self.units),
+                                      self.kernel_initializer, self.kernel_regularizer,
+                                      constraint=self.kernel_constraint)
+        self.bias = self.add_weight("bias", (self.units,), self.bias_initializer,
+                                    self.bias_regularizer, constraint=self.bias_constraint) \
+            if self.use_bias else None
+        self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
+
+    def call(self, inputs):
+        outputs = K.dot(inputs, self.kernel)
+        if self.bias is not None:
+            outputs = outputs + self.bias
+        outputs = self.activation(outputs)
+        if self.activity_regularizer is not None:
+            self.add_loss(self.activity_regularizer(outputs))
+        return outputs
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "units": self.units,
+                "activation": activations.serialize(self.activation),
+                "use_bias": self.use_bias,
+                "kernel_initializer": initializers.serialize(self.kernel_initializer),
+                "bias_initializer": initializers.serialize(self.bias_initializer),
+                "kernel_regularizer": _serialize_regularizer(self.kernel_regularizer),
+                "bias_regularizer": _serialize_regularizer(self.bias_regularizer),
+                "activity_regularizer": _serialize_regularizer(self.activity_regularizer),
+                "kernel_constraint": None, "bias_constraint": None}
+
+
+class Activation(Layer):
+    """Applies an activation function: ``Activation('tanh')``.
+
+    >>> import numpy as np
+    >>> Activation('relu')(np.array([[-1.0, 2.0]]))
+    Array([[0., 2.]], dtype=float32)
+    """
+
+    def __init__(self, activation, **kwargs):
+        super().__init__(**kwargs)
+        self.activation = activations.get(activation)
+        self.supports_masking = True
+
+    def call(self, inputs):
+        return self.activation(inputs)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "activation": activations.serialize(self.activation)}
+
+
+class Dropout(Layer):
+    """While training, zeroes a random fraction ``rate`` of its inputs and scales the rest
+    by 1 / (1 - rate); at test time it passes inputs through unchanged.
+
+    >>> import numpy as np
+    >>> Dropout(0.5)(np.ones((1, 4)))              # not training: unchanged
+    Array([[1., 1., 1., 1.]], dtype=float32)
+    """
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if not 0.0 <= rate < 1.0:
+            raise ValueError(f"Dropout rate must be in [0, 1), got {rate}")
+        if noise_shape is not None:
+            raise NotImplementedError("Dropout(noise_shape=...) is not supported yet")
+        self.rate, self.noise_shape, self.seed = float(rate), noise_shape, seed
+        self.supports_masking = True
+
+    def call(self, inputs, training=None):
+        if self.rate == 0.0 or training is False:
+            return inputs
+        dropped = ops.dropout(inputs, self.rate, self.seed)
+        if training is True:
+            return dropped
+        return K.in_train_phase(dropped, inputs)  # Keras 2: decided by the learning phase
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "rate": self.rate, "noise_shape": self.noise_shape,
+                "seed": self.seed}
+
+
+class Flatten(Layer):
+    """(batch, d1, d2, ...) -> (batch, d1 * d2 * ...). With channels_first data the
+    channels axis is moved last first, so the flattened order does not depend on it.
+
+    >>> import numpy as np
+    >>> Flatten()(np.zeros((2, 28, 28))).shape
+    (2, 784)
+    """
+
+    def __init__(self, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = config.normalize_data_format(data_format)
+        self.input_spec = InputSpec(min_ndim=1)
+
+    def call(self, inputs):
+        if inputs.ndim == 1:
+            return ops.expand_dims(inputs, 1)
+        if self.data_format == "channels_first" and inputs.ndim > 2:
+            inputs = ops.transpose(inputs, (0, *range(2, inputs.ndim), 1))
+        return ops.batch_flatten(inputs)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "data_format": self.data_format}
+
+
+class Reshape(Layer):
+    """Reshape each sample: ``Reshape((28, 28))`` turns (batch, 784) into (batch, 28, 28).
+
+    One size may be -1: it is worked out from the others.
+
+    >>> import numpy as np
+    >>> Reshape((2, -1))(np.zeros((3, 6))).shape
+    (3, 2, 3)
+    """
+
+    def __init__(self, target_shape, **kwargs):
+        super().__init__(**kwargs)
+        self.target_shape = tuple(int(d) for d in target_shape)
+
+    def _resolved(self, sample_shape):
+        target = list(self.target_shape)
+        if -1 in target:
+            if None in sample_shape:
+                raise ValueError(f'layer "{self.name}": cannot infer -1 in {self.target_shape}'
+                                 f" from input sample shape {format_shape(sample_shape)}")
+            known = math.prod(d for d in target if d != -1)
+            target[target.index(-1)] = math.prod(sample_shape) // known
+        if None not in sample_shape and math.prod(target) != math.prod(sample_shape):
+            raise ValueError(f'layer "{self.name}": cannot reshape a sample of shape '
+                             f"{format_shape(sample_shape)} into {self.target_shape}")
+        return tuple(target)
+
+    def call(self, inputs):
+        return ops.reshape(inputs, (-1, *self._resolved(inputs.shape[1:])))
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "target_shape": list(self.target_shape)}
+
+
+class Permute(Layer):
+    """Permute the axes of each sample; ``dims`` counts from 1 (the batch axis stays).
+
+    >>> import numpy as np
+    >>> Permute((2, 1))(np.zeros((4, 10, 64))).shape
+    (4, 64, 10)
+    """
+
+    def __init__(self, dims, **kwargs):
+        super().__init__(**kwargs)
+        self.dims = tuple(int(d) for d in dims)
+        if sorted(self.dims) != list(range(1, len(self.dims) + 1)):
+            raise ValueError(f"Permute dims must be a permutation of 1..{len(self.dims)}, "
+                             f"got {self.dims}")
+
+    def call(self, inputs):
+        return ops.transpose(inputs, (0, *self.dims))
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "dims": list(self.dims)}
+
+
+class RepeatVector(Layer):
+    """Repeat each sample vector n times: (batch, features) -> (batch, n, features).
+
+    >>> import numpy as np
+    >>> RepeatVector(3)(np.array([[1.0, 2.0]]))
+    Array([[[1., 2.],
+            [1., 2.],
+            [1., 2.]]], dtype=float32)
+    """
+
+    def __init__(self, n, **kwargs):
+        super().__init__(**kwargs)
+        self.n = int(n)
+        self.input_spec = InputSpec(ndim=2)
+
+    def call(self, inputs):
+        return ops.repeat(inputs, self.n)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "n": self.n}
+
+
+class Lambda(Layer):
+    """Wrap any function of tensors as a layer: ``Lambda(lambda x: x ** 2)``.
+
+    A saved Lambda stores the function's source code; loading it runs that code, so
+    ``load_model`` only does so with ``safe_mode=False``.
+
+    >>> import numpy as np
+    >>> Lambda(lambda x: x * 2)(np.array([1.0, 2.0]))
+    Array([2., 4.], dtype=float32)
+    """
+
+    def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
+        super().__init__(**kwargs)
+        self.function = function
+        self._output_shape = output_shape
+        self.mask = mask
+        self.arguments = dict(arguments or {})
+
+    def call(self, inputs):
+        return self.function(inputs, **self.arguments)
+
+    def compute_mask(self, inputs, mask=None):
+        return self.mask(inputs, mask) if callable(self.mask) else self.mask
+
+    def get_config(self) -> dict:
+        from minikeras.saving import serialize_function
+        return {**super().get_config(), "function": serialize_function(self.function),
+                "output_shape": self._output_shape, "arguments": self.arguments}
+
+
+class Masking(Layer):
+    """Marks timesteps whose features all equal ``mask_value`` as padding, and zeroes them.
+
+    Input (batch, timesteps, features); the mask (batch, timesteps) travels with the output
+    to layers that support masking (recurrent layers skip masked steps).
+
+    >>> import numpy as np
+    >>> Masking(0.0)(np.array([[[1.0], [0.0]]]))[..., 0]
+    Array([[1., 0.]], dtype=float32)
+    """
+
+    def __init__(self, mask_value=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.mask_value = float(mask_value)
+        self.supports_masking = True
+
+    def _keep(self, inputs):
+        return ops.greater(ops.max(ops.cast(ops.not_equal(inputs, self.mask_value),
+                                            inputs.dtype), axis=-1, keepdims=True), 0.0)
+
+    def call(self, inputs):
+        return inputs * ops.cast(self._keep(inputs), inputs.dtype)
+
+    def compute_mask(self, inputs, mask=None):
+        return ops.squeeze(self._keep(inputs), -1)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "mask_value": self.mask_value}
+
+
+class Embedding(Layer):
+    """Turns integer ids into dense vectors: row ``i`` of an (input_dim, output_dim) table.
+
+    With ``mask_zero=True``, id 0 is padding: the output carries a mask that is False there.
+
+    >>> import numpy as np
+    >>> emb = Embedding(10, 3, embeddings_initializer='ones')
+    >>> emb(np.array([[1, 2]])).shape
+    (1, 2, 3)
+    """
+
+    def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
+                 embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False,
+                 input_length=None, **kwargs):
+        if input_length is not None and "input_shape" not in kwargs:
+            kwargs["input_shape"] = (input_length,)  # Keras 2
+        super().__init__(**kwargs)
+        self.input_dim, self.output_dim = int(input_dim), int(output_dim)
+        self.embeddings_initializer = initializers.get(embeddings_initializer)
+        self.embeddings_regularizer = _regularizer(embeddings_regularizer)
+        self.embeddings_constraint = embeddings_constraint
+        self.mask_zero = bool(mask_zero)
+        self.supports_masking = self.mask_zero
+
+    def build(self, input_shape):
+        self.embeddings = self.add_weight("embeddings", (self.input_dim, self.output_dim),
+                                          self.embeddings_initializer,
+                                          self.embeddings_regularizer,
+                                          constraint=self.embeddings_constraint)
+
+    def call(self, inputs):
+        if np.dtype(inputs.dtype).kind not in "iu":
+            inputs = ops.cast(inputs, "int64")
+        return ops.gather(self.embeddings, inputs)
+
+    def compute_mask(self, inputs, mask=None):
+        return ops.not_equal(inputs, 0) if self.mask_zero else None
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "input_dim": self.input_dim,
+                "output_dim": self.output_dim,
+                "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
+                "embeddings_regularizer": _serialize_regularizer(self.embeddings_regularizer),
+                "mask_zero": self.mask_zero}
+
+
+def _regularizer(identifier):
+    from minikeras import regularizers
+    return regularizers.get(identifier)
+
+
+def _serialize_regularizer(reg):
+    from minikeras import regularizers
+    return regularizers.serialize(reg)

@@ -1,0 +1,342 @@
+"""compile / fit / evaluate / predict, the way Keras 2 built them.
+
+``compile`` only records the choices. The first time training runs, it builds ONE
+symbolic training function:
+
+1. the model's outputs with dropout on (``training=True``);
+2. a target placeholder per output, and the loss: the batch mean of each output's
+   loss function, weighted and summed, plus regularization penalties;
+3. the metrics, as more symbolic outputs;
+4. ``K.gradients`` of the loss with respect to the trainable weights, turned into
+   update pairs by the optimizer;
+5. ``K.function(inputs + targets, [loss, *metrics], updates)``.
+
+``fit`` then just feeds it mini-batches: ``batch_size`` samples per update, and an epoch
+is one pass over the data. (Keras's "SGD" is mini-batch SGD in this sense.)
+"""
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from minikeras import backend as K
+from minikeras import config
+from minikeras.models.data import (batches, check_inputs, split_validation, to_arrays,
+                                   to_target_arrays)
+from minikeras.tensor import Origin
+
+
+class Trainer:
+    """The training half of Model (a mixin: Model inherits it)."""
+
+    def _init_training(self) -> None:
+        self.optimizer = None
+        self.compiled = False
+        self.stop_training = False
+        self.history = None
+        self._functions: dict = {}
+
+    # ---------------------------------------------------------------- compile
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
+                weighted_metrics=None, class_mode=None, **kwargs) -> None:
+        """Choose the optimizer, the loss (one per output, or one for all) and metrics."""
+        from minikeras import losses, optimizers
+        if class_mode is not None:
+            warnings.warn("compile(class_mode=...) is a Keras 1 argument and has no effect "
+                          "(the loss decides how classes are treated)", DeprecationWarning,
+                          stacklevel=2)
+        for legacy in ("sample_weight_mode", "run_eagerly", "jit_compile", "steps_per_execution"):
+            kwargs.pop(legacy, None)
+        if kwargs:
+            raise TypeError(f"compile got unexpected keyword argument(s): {sorted(kwargs)}")
+        if loss is None:
+            raise ValueError("compile needs a loss, e.g. loss='categorical_crossentropy'")
+        self.optimizer = optimizers.get(optimizer)
+        self.loss = loss
+        self._loss_spec = loss
+        self._metrics_spec = metrics or []
+        self._loss_weights = loss_weights
+        self._losses_get = losses.get
+        self.compiled = True
+        self._functions = {}
+
+    def _require_compiled(self, what: str) -> None:
+        if not self.compiled:
+            raise RuntimeError(f"You must compile your model before {what}: call "
+                               f"model.compile(optimizer=..., loss=...) first.")
+
+    # ---------------------------------------------------------------- the symbolic pieces
+    def _per_output(self, spec, names, what):
+        """Spread a loss/metric spec over outputs: one for all, a list, or a dict by name."""
+        if isinstance(spec, dict):
+            unknown = set(spec) - set(names)
+            if unknown:
+                raise ValueError(f"{what} given for unknown output(s) {sorted(unknown)}; the "
+                                 f"outputs are {names}")
+            return [spec.get(n) for n in names]
+        if isinstance(spec, (list, tuple)) and what in ("loss", "loss_weights"):
+            if len(spec) != len(names):
+                raise ValueError(f"{what} has {len(spec)} entries for {len(names)} "
+                                 f"output(s) {names}")
+            return list(spec)
+        return [spec] * len(names)
+
+    def _output_metrics(self, names):
+        spec = self._metrics_spec
+        if isinstance(spec, dict):
+            return [list(np.atleast_1d(spec.get(n, []))) for n in names]
+        if len(names) > 1 and spec and all(isinstance(m, (list, tuple)) for m in spec):
+            return [list(m) for m in spec]
+        return [list(spec) for _ in names]
+
+    def _build_objective(self, training: bool, target_ndims):
+        """(inputs + targets, loss, metric names, metric tensors) for train or test."""
+        from minikeras import metrics as metrics_module
+        for layer in [self, *self._all_layers()]:
+            layer._losses.clear()  # as Keras 3: a layer's losses are those of its last call
+        outputs = self.symbolic_outputs(training=training)
+        names = self.output_names
+        loss_fns = [self._losses_get(spec) for spec in
+                    self._per_output(self._loss_spec, names, "loss")]
+        weights = self._per_output(self._loss_weights, names, "loss_weights") \
+            if self._loss_weights is not None else [1.0] * len(outputs)
+        targets = [K.placeholder(ndim=n, dtype=config.floatx(), name=f"{name}_target")
+                   for n, name in zip(target_ndims, names)]
+        total, metric_names, metric_values = 0.0, [], []
+        multi = len(outputs) > 1
+        for out, y, fn, w, name, wanted in zip(outputs, targets, loss_fns, weights, names,
+                                               self._output_metrics(names)):
+            out_loss = K.mean(fn(y, out))
+            total = total + (out_loss if w == 1.0 else w * out_loss)
+            if multi:
+                metric_names.append(f"{name}_loss")
+                metric_values.append(out_loss)
+            for m in wanted:
+                label, metric_fn = metrics_module.resolve(m, self._loss_name(fn), out.shape)
+                metric_names.append(f"{name}_{label}" if multi else label)
+                metric_values.append(K.mean(metric_fn(y, out)))
+        penalties = self.losses
+        for p in penalties:
+            total = total + p
+        return targets, total, metric_names, metric_values
+
+    @staticmethod
+    def _loss_name(fn) -> str:
+        return getattr(fn, "name", None) or getattr(fn, "__name__", "")
+
+    def _train_function(self, target_ndims):
+        key = ("train", tuple(target_ndims))
+        if key not in self._functions:
+            targets, loss, names, values = self._build_objective(True, target_ndims)
+            updates = self.optimizer.get_updates(loss, self.trainable_weights)
+            updates += [u for layer in self._all_layers() for u in layer._updates]
+            fn = K.function(self.inputs + targets, [loss, *values], updates, name="train")
+            self._functions[key] = (fn, ["loss", *names])
+        return self._functions[key]
+
+    def _test_function(self, target_ndims):
+        key = ("test", tuple(target_ndims))
+        if key not in self._functions:
+            targets, loss, names, values = self._build_objective(False, target_ndims)
+            fn = K.function(self.inputs + targets, [loss, *values], name="test")
+            self._functions[key] = (fn, ["loss", *names])
+        return self._functions[key]
+
+    def _predict_function(self):
+        if "predict" not in self._functions:
+            self._functions["predict"] = K.function(
+                self.inputs, self.symbolic_outputs(training=False), name="predict")
+        return self._functions["predict"]
+
+    def _all_layers(self):
+        seen, stack, out = set(), list(self.layers), []
+        while stack:
+            layer = stack.pop(0)
+            if id(layer) not in seen:
+                seen.add(id(layer))
+                out.append(layer)
+                stack.extend(layer._layers)
+        return out
+
+    # ---------------------------------------------------------------- data in
+    def _prepare(self, x, y=None):
+        where = Origin.capture()
+        xs = to_arrays(x, self, "x")
+        self._ensure_built_from_data(xs)
+        check_inputs(self, xs, where)
+        ys = to_target_arrays(y, self) if y is not None else None
+        if ys is not None and len(ys[0]) != len(xs[0]):
+            raise ValueError(f"x and y have different numbers of samples: {len(xs[0])} and "
+                             f"{len(ys[0])}")
+        return xs, ys
+
+    # ---------------------------------------------------------------- fit
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+            sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
+            validation_batch_size=None, validation_freq=1, nb_epoch=None):
+        """Train for ``epochs`` passes over (x, y) in mini-batches of ``batch_size``.
+
+        ``validation_split`` holds out the *last* fraction of the samples (taken before
+        shuffling) and reports ``val_`` metrics on it after each epoch. Returns a History.
+        """
+        from minikeras.callbacks import CallbackList, History
+        self._require_compiled("training it")
+        if nb_epoch is not None:  # Keras 1
+            epochs = nb_epoch
+        if class_weight is not None or sample_weight is not None:
+            raise NotImplementedError("class_weight and sample_weight are not supported yet")
+        batch_size = batch_size or 32
+        verbose = 1 if verbose == "auto" else int(verbose)
+        xs, ys = self._prepare(x, y)
+        if y is None:
+            raise ValueError("fit needs targets y")
+        if validation_data is not None:
+            vx, vy = validation_data[0], validation_data[1]
+            val = self._prepare(vx, vy)
+        elif validation_split:
+            xs, ys, val = split_validation(xs, ys, validation_split)
+        else:
+            val = None
+        n = len(xs[0])
+        steps = math.ceil(n / batch_size)
+        train, names = self._train_function([a.ndim for a in ys])
+        history = History()
+        cbs = CallbackList(list(callbacks or []) + [history], model=self,
+                           epochs=epochs, steps=steps, verbose=verbose)
+        self.stop_training = False
+        rng = _shuffle_generator()
+        cbs.on_train_begin()
+        logs = {}
+        for epoch in range(initial_epoch, epochs):
+            cbs.on_epoch_begin(epoch)
+            bar = _epoch_bar(verbose, epoch, epochs, steps)
+            order = rng.permutation(n) if shuffle else None
+            totals, seen = np.zeros(len(names)), 0
+            for step, (index, size) in enumerate(batches(n, batch_size, order)):
+                cbs.on_train_batch_begin(step)
+                values = train([a[index] for a in xs] + [a[index] for a in ys])
+                totals += np.array([float(v) for v in values]) * size
+                seen += size
+                batch_logs = _sorted_logs(names, totals / seen)
+                cbs.on_train_batch_end(step, batch_logs)
+                if bar is not None:
+                    bar.update(step + 1, list(batch_logs.items()), finalize=False)
+                if self.stop_training:
+                    break
+            logs = _sorted_logs(names, totals / max(seen, 1))
+            if val is not None and (epoch + 1) % validation_freq == 0:
+                val_values = self._evaluate_arrays(*val, validation_batch_size or batch_size)
+                logs.update(_sorted_logs([f"val_{k}" for k in names], val_values))
+            if bar is not None:
+                bar.update(steps, list(logs.items()), finalize=True)
+            cbs.on_epoch_end(epoch, logs)
+            if self.stop_training:
+                break
+        cbs.on_train_end(logs)
+        self.history = history
+        return history
+
+    # ---------------------------------------------------------------- evaluate / predict
+    def _evaluate_arrays(self, xs, ys, batch_size):
+        test, names = self._test_function([a.ndim for a in ys])
+        n = len(xs[0])
+        totals = np.zeros(len(names))
+        for index, size in batches(n, batch_size, None):
+            values = test([a[index] for a in xs] + [a[index] for a in ys])
+            totals += np.array([float(v) for v in values]) * size
+        return (totals / max(n, 1)).tolist()
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
+                 steps=None, callbacks=None, return_dict=False):
+        """The loss (and metrics) on (x, y): a scalar without metrics, else a list."""
+        self._require_compiled("evaluating it")
+        xs, ys = self._prepare(x, y)
+        if ys is None:
+            raise ValueError("evaluate needs targets y")
+        values = self._evaluate_arrays(xs, ys, batch_size or 32)
+        names = self._test_function([a.ndim for a in ys])[1]
+        verbose = 1 if verbose == "auto" else int(verbose)
+        if verbose:
+            from minikeras.utils.progbar import Progbar
+            n_steps = math.ceil(len(xs[0]) / (batch_size or 32))
+            Progbar(n_steps, verbose=verbose).update(n_steps, list(zip(names, values)),
+                                                     finalize=True)
+        if return_dict:
+            return dict(zip(names, values))
+        return values[0] if len(values) == 1 else values
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """The model's outputs for x, computed batch by batch with dropout off."""
+        xs, _ = self._prepare(x)
+        fn = self._predict_function()
+        n = len(xs[0])
+        chunks = [fn([a[index] for a in xs]) for index, _ in batches(n, batch_size or 32, None)]
+        if not chunks:
+            outs = [np.zeros((0, *t.shape[1:]), t.dtype) for t in self.outputs]
+        else:
+            outs = [np.concatenate([c[i] for c in chunks]) for i in range(len(chunks[0]))]
+        return outs[0] if len(outs) == 1 else outs
+
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
+                       reset_metrics=True, return_dict=False):
+        """One gradient update on exactly this batch; returns its loss (and metrics)."""
+        self._require_compiled("training it")
+        xs, ys = self._prepare(x, y)
+        fn, names = self._train_function([a.ndim for a in ys])
+        values = [float(v) for v in fn(xs + ys)]
+        return _result(names, values, return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        self._require_compiled("evaluating it")
+        xs, ys = self._prepare(x, y)
+        fn, names = self._test_function([a.ndim for a in ys])
+        values = [float(v) for v in fn(xs + ys)]
+        return _result(names, values, return_dict)
+
+    def predict_on_batch(self, x):
+        xs, _ = self._prepare(x)
+        outs = self._predict_function()(xs)
+        return outs[0] if len(outs) == 1 else outs
+
+    # ---------------------------------------------------------------- saving
+    def save(self, filepath, overwrite=True, **kwargs) -> None:
+        """Save architecture, weights and compile settings to a ``.keras`` zip file."""
+        from minikeras.saving import save_model
+        save_model(self, filepath, overwrite=overwrite)
+
+    def save_weights(self, filepath, overwrite=True) -> None:
+        from minikeras.saving import save_weights
+        save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath) -> None:
+        from minikeras.saving import load_weights
+        load_weights(self, filepath)
+
+
+def _sorted_logs(names, values) -> dict:
+    """Logs by name, sorted as Keras 3 reports them ('accuracy' before 'loss')."""
+    return dict(sorted(zip(names, (float(v) for v in values))))
+
+
+def _result(names, values, return_dict):
+    if return_dict:
+        return dict(zip(names, values))
+    return values[0] if len(values) == 1 else values
+
+
+def _shuffle_generator() -> np.random.Generator:
+    from minikeras.ops.random import new_generator
+    return new_generator()
+
+
+def _epoch_bar(verbose, epoch, epochs, steps):
+    if not verbose:
+        return None
+    from minikeras.utils.progbar import Progbar
+    if epochs > 1:  # as Keras's ProgbarLogger
+        print(f"Epoch {epoch + 1}/{epochs}")
+    return Progbar(steps, verbose=verbose)
+
