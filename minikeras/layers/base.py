@@ -183,13 +183,13 @@ class Layer:
         string (Keras 2) and as ``(shape, initializer, dtype, trainable)`` otherwise
         (Keras 3)."""
         if args:
-            order = self._NAME_FIRST
+            order = self._NAME_FIRST if isinstance(args[0], str) else self._SHAPE_FIRST
             if len(args) > len(order):
                 raise TypeError(f"add_weight takes at most {len(order)} positional "
                                 f"arguments here ({', '.join(order)}), got {len(args)}")
-            given = dict(name=name, shape=shape, initializer=initializer,
-                         regularizer=regularizer, trainable=trainable, dtype=dtype,
-                         constraint=constraint)
+            given = {"name": name, "shape": shape, "initializer": initializer,
+                     "regularizer": regularizer, "trainable": trainable, "dtype": dtype,
+                     "constraint": constraint}
             for key, value in zip(order, args):
                 if key != "trainable" and given[key] is not None:
                     raise TypeError(f"add_weight got multiple values for argument {key!r}")

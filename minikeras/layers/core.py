@@ -110,6 +110,8 @@ class Dense(Layer):
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
 
     def call(self, inputs):
+        if np.dtype(inputs.dtype).kind in "biu":  # integer data: compute in the layer's dtype
+            inputs = ops.cast(inputs, self.dtype)
         outputs = K.dot(inputs, self.kernel)
         if self.bias is not None:
             outputs = outputs + self.bias

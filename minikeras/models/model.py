@@ -11,12 +11,12 @@ A functional model finds its layers by walking back from the outputs: every tens
 layer returns remembers which layer call (``Node``) made it.
 
 >>> from minikeras.layers import Input, Dense, concatenate
->>> a, b = Input(shape=(4,)), Input(shape=(3,))
+>>> a, b = Input(shape=(4,), name="a"), Input(shape=(3,), name="b")
 >>> shared = Dense(8, activation='relu')
 >>> out = Dense(1)(concatenate([shared(a), Dense(8)(b)]))
 >>> model = Model(inputs=[a, b], outputs=out)
 >>> [layer.name for layer in model.layers][:2], model.output_shape
-(['input_layer', 'input_layer_1'], (None, 1))
+(['a', 'b'], (None, 1))
 """
 from __future__ import annotations
 

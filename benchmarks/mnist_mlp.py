@@ -1,0 +1,162 @@
+"""The seed's MNIST MLP, one epoch, side by side: minikeras fit vs PyTorch eager vs a NumPy
+loop, plus the 8 matmuls alone (the BLAS floor). Epochs are interleaved (A B C D A B C D
+...) so that all contenders see the same machine state; medians are reported with ratios.
+
+Model: 784-500-500-10, tanh, Dropout 0.5, softmax crossentropy, SGD lr 0.01 momentum 0.9
+nesterov, batch 200, 60,000 samples (pixels / 255).
+
+    .venv/bin/python benchmarks/mnist_mlp.py [--rounds 5]
+
+PyTorch is optional (pip install torch==2.13.0); without it that column is skipped.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+
+import minikeras as mk
+from minikeras.datasets import mnist
+
+BATCH, HIDDEN, LR, MOMENTUM = 200, 500, 0.01, 0.9
+
+
+def load():
+    (x, y), _ = mnist.load_data()
+    x = (x.reshape(len(x), 784) / 255.0).astype(np.float32)
+    return x, np.eye(10, dtype=np.float32)[y], y.astype(np.int64)
+
+
+# ---------------------------------------------------------------- minikeras
+def make_minikeras():
+    from minikeras.layers import Activation, Dense, Dropout
+    mk.set_seed(0)
+    model = mk.Sequential([Dense(HIDDEN, input_shape=(784,)), Activation("tanh"), Dropout(0.5),
+                           Dense(HIDDEN), Activation("tanh"), Dropout(0.5),
+                           Dense(10), Activation("softmax")])
+    model.compile(loss="categorical_crossentropy",
+                  optimizer=mk.optimizers.SGD(learning_rate=LR, momentum=MOMENTUM, nesterov=True))
+
+    def epoch(x, y_onehot, y_int):
+        model.fit(x, y_onehot, batch_size=BATCH, epochs=1, verbose=0, shuffle=True)
+    return epoch
+
+
+# ---------------------------------------------------------------- PyTorch eager
+def make_torch():
+    import torch
+    torch.manual_seed(0)
+    torch.set_num_threads(len(__import__("os").sched_getaffinity(0)))
+    net = torch.nn.Sequential(
+        torch.nn.Linear(784, HIDDEN), torch.nn.Tanh(), torch.nn.Dropout(0.5),
+        torch.nn.Linear(HIDDEN, HIDDEN), torch.nn.Tanh(), torch.nn.Dropout(0.5),
+        torch.nn.Linear(HIDDEN, 10))
+    opt = torch.optim.SGD(net.parameters(), lr=LR, momentum=MOMENTUM, nesterov=True)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    def epoch(x, y_onehot, y_int):
+        tx, ty = torch.from_numpy(x), torch.from_numpy(y_int)  # no copy
+        order = torch.randperm(len(tx))
+        net.train()
+        for i in range(0, len(tx), BATCH):
+            idx = order[i:i + BATCH]
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(net(tx[idx]), ty[idx])
+            loss.backward()
+            opt.step()
+    return epoch
+
+
+# ---------------------------------------------------------------- NumPy by hand
+def make_numpy():
+    rng = np.random.default_rng(0)
+
+    def glorot(n_in, n_out):
+        limit = np.sqrt(6 / (n_in + n_out))
+        return rng.uniform(-limit, limit, (n_in, n_out)).astype(np.float32)
+
+    params = [glorot(784, HIDDEN), np.zeros(HIDDEN, np.float32), glorot(HIDDEN, HIDDEN),
+              np.zeros(HIDDEN, np.float32), glorot(HIDDEN, 10), np.zeros(10, np.float32)]
+    moms = [np.zeros_like(p) for p in params]
+
+    def epoch(x, y_onehot, y_int):
+        order = rng.permutation(len(x))
+        for i in range(0, len(x), BATCH):
+            idx = order[i:i + BATCH]
+            xb, yb = x[idx], y_onehot[idx]
+            w1, b1, w2, b2, w3, b3 = params
+            h1 = np.tanh(xb @ w1 + b1)
+            m1 = (rng.random(h1.shape, dtype=np.float32) < 0.5) * np.float32(2.0)
+            d1 = h1 * m1
+            h2 = np.tanh(d1 @ w2 + b2)
+            m2 = (rng.random(h2.shape, dtype=np.float32) < 0.5) * np.float32(2.0)
+            d2 = h2 * m2
+            z = d2 @ w3 + b3
+            z -= z.max(axis=1, keepdims=True)
+            p = np.exp(z)
+            p /= p.sum(axis=1, keepdims=True)
+            g3 = (p - yb) / np.float32(len(xb))
+            g2 = (g3 @ w3.T) * m2 * (1 - h2 * h2)
+            g1 = (g2 @ w2.T) * m1 * (1 - h1 * h1)
+            grads = [xb.T @ g1, g1.sum(0), d1.T @ g2, g2.sum(0), d2.T @ g3, g3.sum(0)]
+            for prm, mom, g in zip(params, moms, grads):
+                mom *= MOMENTUM
+                mom -= LR * g
+                prm += MOMENTUM * mom - LR * g
+    return epoch
+
+
+# ---------------------------------------------------------------- the BLAS floor
+def make_matmuls():
+    rng = np.random.default_rng(0)
+    a = {name: rng.random(shape, dtype=np.float32) for name, shape in [
+        ("x", (BATCH, 784)), ("w1", (784, HIDDEN)), ("h", (BATCH, HIDDEN)),
+        ("w2", (HIDDEN, HIDDEN)), ("w3", (HIDDEN, 10)), ("g3", (BATCH, 10))]}
+
+    def epoch(x, y_onehot, y_int):
+        for _ in range(0, len(x), BATCH):
+            a["x"] @ a["w1"]          # forward
+            a["h"] @ a["w2"]
+            a["h"] @ a["w3"]
+            a["h"].T @ a["g3"]        # dW3
+            a["g3"] @ a["w3"].T       # dH2
+            a["h"].T @ a["h"]         # dW2
+            a["h"] @ a["w2"].T        # dH1
+            a["x"].T @ a["h"]         # dW1
+    return epoch
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    x, y_onehot, y_int = load()
+    contenders = {"minikeras fit": make_minikeras, "NumPy loop": make_numpy,
+                  "8 matmuls (floor)": make_matmuls}
+    try:
+        import torch  # noqa: F401
+        contenders = {"minikeras fit": make_minikeras, "PyTorch eager": make_torch,
+                      "NumPy loop": make_numpy, "8 matmuls (floor)": make_matmuls}
+    except ImportError:
+        print("(PyTorch not installed: pip install torch==2.13.0 for that column)")
+    runs = {name: make() for name, make in contenders.items()}
+    for run in runs.values():  # warm up: JIT, caches, first allocations
+        run(x[:2000], y_onehot[:2000], y_int[:2000])
+    times = {name: [] for name in runs}
+    for _ in range(args.rounds):
+        for name, run in runs.items():
+            start = time.perf_counter()
+            run(x, y_onehot, y_int)
+            times[name].append(time.perf_counter() - start)
+    med = {name: statistics.median(t) for name, t in times.items()}
+    ours = med["minikeras fit"]
+    print(f"one epoch of the seed MLP (60,000 samples, batch {BATCH}), median of "
+          f"{args.rounds} interleaved rounds")
+    print(f"{'':22}{'seconds':>9}{'minikeras / this':>18}")
+    for name, t in med.items():
+        print(f"{name:22}{t:9.3f}{ours / t:18.2f}")
+
+
+if __name__ == "__main__":
+    main()
