@@ -45,6 +45,9 @@ def diagnose(got, expected, mistakes: dict | None = None, rtol: float = 1e-5,
         return f"it raised {type(got).__name__}: {got}"
     if got is None:
         return "it returned None (did you forget `return`?)"
+    if type(got).__name__ in ("Tensor", "Placeholder", "Variable", "Constant"):
+        return ("it returned a symbolic tensor, which holds no numbers yet: return "
+                "K.eval(...) of it (or K.get_value for a variable)")
     try:
         got_a = np.asarray(got, dtype=float)
     except (TypeError, ValueError):
@@ -99,8 +102,7 @@ def check_function(exercise: str, fn: Callable, cases: Sequence[tuple],
             got = e
         problem = diagnose(got, expected, mistakes(*args) if mistakes else None, rtol, atol)
         if problem:
-            shown = ", ".join(_describe(a) if isinstance(a, np.ndarray) else repr(a)
-                              for a in args)
+            shown = ", ".join(_brief(a) for a in args)
             _fail(exercise, f"for input {shown}: {problem}")
     print(f"Exercise {exercise} passed ({len(cases)} case{'s' if len(cases) != 1 else ''})")
 
@@ -110,6 +112,13 @@ def check_true(exercise: str, condition: bool, hint: str) -> None:
     if not condition:
         _fail(exercise, hint)
     print(f"Exercise {exercise} passed")
+
+
+def _brief(a) -> str:
+    """Small arrays in full; big ones (more than 12 numbers) by their shape."""
+    if isinstance(a, np.ndarray):
+        return _describe(a) if a.size <= 12 else f"an array of shape {a.shape}"
+    return repr(a)
 
 
 def _copy(a: Any):

@@ -25,6 +25,7 @@ import numpy as np
 
 from minikeras import kernels
 from minikeras.axes import compatible
+from minikeras.memory import BufferPool, accepts_out, liveness
 from minikeras.tensor import Constant, Placeholder, Tensor, Variable, format_shape
 
 
@@ -44,6 +45,25 @@ def topological_order(outputs: Iterable[Tensor]) -> list[Tensor]:
             stack.append((node, True))
             stack.extend((i, False) for i in reversed(node.inputs) if id(i) not in seen)
     return order
+
+
+class InPlaceUpdate:
+    """An update written by a kernel straight into its variables' memory.
+
+    A fused optimizer step is one: ``kernel(*variable_arrays, *input_arrays, **attrs)``
+    reads the old values of its variables and the (already computed) inputs, such as the
+    gradient and the learning rate, and overwrites the variables in one pass. It runs in
+    the assignment phase, after every graph node, so it sees the same old values as the
+    ``(variable, new_value)`` pairs do.
+    """
+
+    def __init__(self, kernel: str, variables: Sequence[Variable], inputs: Sequence[Tensor],
+                 **attrs):
+        self.kernel, self.variables, self.attrs = kernel, list(variables), attrs
+        self.inputs = list(inputs)
+
+    def __repr__(self) -> str:
+        return f"<in-place {self.kernel} of {', '.join(v.name for v in self.variables)}>"
 
 
 class FeedError(ValueError):
@@ -75,12 +95,16 @@ class Function:
         self.inputs = list(inputs)
         self.outputs = [outputs] if self.single_output else list(outputs)
         self.updates = [_as_update(u) for u in updates]
+        self.in_place = [u for u in self.updates if isinstance(u, InPlaceUpdate)]
+        self.updates = [u for u in self.updates if not isinstance(u, InPlaceUpdate)]
+        _check_update_targets(self.updates, self.in_place)
         self.name = name
         for t in self.inputs:
             if not isinstance(t, Placeholder):
                 raise TypeError(f"function inputs must be placeholders; {t.name!r} is a "
                                 f"{t.kind}")
-        targets = self.outputs + [new for _, new in self.updates]
+        targets = self.outputs + [new for _, new in self.updates] + \
+            [t for u in self.in_place for t in u.inputs]
         self.nodes = topological_order(targets)
         self._compile(targets)
 
@@ -91,16 +115,12 @@ class Function:
         fed = {id(t) for t in self.inputs}
         self.leaves = []      # (slot, Variable|Constant) read fresh on each call
         self.defaults = []    # (slot, value) for placeholders that have a default
-        self.steps = []       # (kernel, input slots, attrs, output slot, slots to free)
-        last_use = {}
-        for i, node in enumerate(self.nodes):
-            for inp in node.inputs:
-                last_use[slot[id(inp)]] = i
-        keep = {slot[id(t)] for t in targets}
-        frees_after = {}
-        for s, i in last_use.items():
-            if s not in keep:
-                frees_after.setdefault(i, []).append(s)
+        self.steps = []       # (kernel, input slots, attrs, output slot, slots to free, out?)
+        root, frees_after, self.survivors = liveness(self.nodes, slot,
+                                                     {slot[id(t)] for t in targets})
+        members = {}
+        for s, r in root.items():
+            members.setdefault(r, []).append(s)
         for i, node in enumerate(self.nodes):
             if isinstance(node, (Variable, Constant)):
                 self.leaves.append((i, node))
@@ -110,11 +130,18 @@ class Function:
                         raise FeedError(_missing_feed_message(node, targets))
                     self.defaults.append((i, node.default))
             else:
+                kernel = kernels.lookup(node.op.name)
                 ins = tuple(slot[id(t)] for t in node.inputs)
-                self.steps.append((kernels.lookup(node.op.name), ins, node.attrs, i,
-                                   tuple(frees_after.get(i, ()))))
+                frees = tuple((r, tuple(members[r])) for r in frees_after.get(i, ()))
+                self.steps.append((kernel, ins, node.attrs, i, frees, accepts_out(kernel)))
         self.output_slots = [slot[id(t)] for t in self.outputs]
+        # the buffers behind outputs (outputs may be views) go to the caller for good
+        self.output_roots = {root[s] for s in self.output_slots}
         self.update_slots = [(var, slot[id(new)]) for var, new in self.updates]
+        self.in_place_steps = [(kernels.lookup(u.kernel), u.variables,
+                                [slot[id(t)] for t in u.inputs], u.attrs) for u in self.in_place]
+        self.pool = BufferPool()
+        self.last_out = {}    # step output slot -> (shape, dtype) it had last call
 
     def __call__(self, values: Sequence = ()):
         if len(values) != len(self.inputs):
@@ -129,16 +156,34 @@ class Function:
         for s, leaf in self.leaves:
             slots[s] = leaf.value
         step = None
+        pool, last_out = self.pool, self.last_out
         try:
             for step in self.steps:
-                kernel, ins, attrs, out, frees = step
-                slots[out] = kernel(*[slots[j] for j in ins], **attrs)
-                for j in frees:
-                    slots[j] = None
+                kernel, ins, attrs, out, frees, takes_out = step
+                args = [slots[j] for j in ins]
+                buffer = pool.take(*last_out[out]) if takes_out and out in last_out else None
+                result = kernel(*args, out=buffer, **attrs) if buffer is not None else \
+                    kernel(*args, **attrs)
+                if takes_out and result is not buffer:  # a first call, or a new shape
+                    if buffer is not None:
+                        pool.give(buffer)
+                    if isinstance(result, np.ndarray):
+                        last_out[out] = (result.shape, result.dtype)
+                        pool.adopt(result)
+                slots[out] = result
+                for r, views in frees:
+                    pool.give(slots[r])
+                    for j in views:
+                        slots[j] = None
         except Exception as e:
             raise _runtime_error(self.nodes[step[3]], [slots[j] for j in step[1]], e) from e
         results = [np.asarray(slots[s]) for s in self.output_slots]
         self._apply_updates(slots)
+        for r in self.survivors:  # update values and gradients can be reused next call
+            if r in self.output_roots:
+                pool.disown(slots[r])
+            elif slots[r] is not None:
+                pool.give(slots[r])
         return results[0] if self.single_output else results
 
     def _apply_updates(self, slots) -> None:
@@ -157,18 +202,33 @@ class Function:
             np.copyto(var.value, new, casting="same_kind")
             if var.constraint is not None:
                 var.value[...] = var.constraint(var.value)
+        for kernel, variables, ins, attrs in self.in_place_steps:
+            kernel(*[v.value for v in variables], *[slots[s] for s in ins], **attrs)
+            for var in variables:
+                if var.constraint is not None:
+                    var.value[...] = var.constraint(var.value)
 
     def describe(self) -> str:
         """The compiled plan as text, one line per node (see ``format_graph``)."""
         return format_graph(self.outputs + [new for _, new in self.updates])
 
 
-def _as_update(update) -> tuple[Variable, Tensor]:
+def _as_update(update):
     from minikeras.ops import as_tensor
+    if isinstance(update, InPlaceUpdate):
+        return update
     var, new = update
     if not isinstance(var, Variable):
         raise TypeError(f"an update must be (variable, new_value); got {var!r} first")
     return var, as_tensor(new, dtype=var.dtype)
+
+
+def _check_update_targets(pairs, in_place) -> None:
+    seen = set()
+    for var in [v for v, _ in pairs] + [v for u in in_place for v in u.variables]:
+        if id(var) in seen:
+            raise ValueError(f"variable {var.name!r} is updated twice in one function")
+        seen.add(id(var))
 
 
 def _missing_feed_message(ph: Placeholder, targets) -> str:

@@ -31,7 +31,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from minikeras import backend as K
-from minikeras import config
+from minikeras import config, kernels
+from minikeras.graph import InPlaceUpdate
 from minikeras.tensor import Tensor, Variable
 
 # Keras 3 optimizer settings minikeras does not implement; a config may carry them (a model
@@ -154,8 +155,13 @@ class Optimizer:
             return [K.clip(g, -self.clipvalue, self.clipvalue) for g in grads]
         return grads
 
-    def get_updates(self, loss: Tensor, params: Sequence[Variable]) -> list[tuple]:
-        """The update pairs of one training step, ``iterations += 1`` first."""
+    def get_updates(self, loss: Tensor, params: Sequence[Variable],
+                    fused: bool = False) -> list:
+        """The update pairs of one training step, ``iterations += 1`` first.
+
+        With ``fused=True``, a parameter whose rule has a fused kernel is updated by it in
+        place (one pass over memory, see ``fused_step``); the numbers are the same.
+        """
         params = list(params)
         for p in params:
             if not isinstance(p, Variable):
@@ -165,9 +171,16 @@ class Optimizer:
         lr = self.current_learning_rate()
         updates = [K.update_add(self.iterations, 1)] + self.shared_updates()
         for p, g in zip(params, grads):
-            updates += self.update_step(K.cast(g, p.dtype), p, K.cast(lr, p.dtype))
+            g, lr_p = K.cast(g, p.dtype), K.cast(lr, p.dtype)
+            step = self.fused_step(g, p, lr_p) if fused else None
+            updates += [step] if step is not None else self.update_step(g, p, lr_p)
         self.updates = updates
         return updates
+
+    def fused_step(self, gradient: Tensor, variable: Variable,
+                   learning_rate: Tensor) -> InPlaceUpdate | None:
+        """``update_step`` done by one in-place kernel, or None where there is none."""
+        return None
 
     def shared_updates(self) -> list[tuple]:
         """Update pairs for state shared by all parameters (none, except in Nadam)."""
@@ -318,6 +331,13 @@ class SGD(Optimizer):
             p_t = variable + m_t
         return [(m, m_t), (variable, p_t)]
 
+    def fused_step(self, gradient, variable, learning_rate):
+        if not self.momentum or not kernels.has("sgd_momentum_step"):
+            return None
+        m = self.slot(self.momentums, variable)
+        return InPlaceUpdate("sgd_momentum_step", [variable, m], [gradient, learning_rate],
+                             momentum=self.momentum, nesterov=self.nesterov)
+
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
 
@@ -386,6 +406,13 @@ class RMSprop(Optimizer):
             m_t = self.momentum * m + increment
             return updates + [(m, m_t), (variable, variable - m_t)]
         return updates + [(variable, variable - increment)]
+
+    def fused_step(self, gradient, variable, learning_rate):
+        if self.centered or self.momentum > 0 or not kernels.has("rmsprop_step"):
+            return None
+        v = self.slot(self.velocities, variable)
+        return InPlaceUpdate("rmsprop_step", [variable, v], [gradient, learning_rate],
+                             rho=self.rho, epsilon=self.epsilon)
 
     def get_config(self):
         return {**super().get_config(), "rho": self.rho, "momentum": self.momentum,
@@ -530,9 +557,7 @@ class Adam(Optimizer):
 
     def update_step(self, gradient, variable, learning_rate):
         g = gradient
-        t = K.cast(self.iterations + 1, variable.dtype)
-        alpha = (learning_rate * K.sqrt(1 - K.pow(self.beta_2, t))
-                 / (1 - K.pow(self.beta_1, t)))
+        alpha = self._alpha(learning_rate, variable.dtype)
         m = self.slot(self.momentums, variable)
         v = self.slot(self.velocities, variable)
         m_t = m + (g - m) * (1 - self.beta_1)
@@ -544,6 +569,18 @@ class Adam(Optimizer):
             updates.append((vhat, v_t))
         p_t = variable - m_t * alpha / (K.sqrt(v_t) + self.epsilon)
         return updates + [(variable, p_t)]
+
+    def _alpha(self, learning_rate, dtype):
+        t = K.cast(self.iterations + 1, dtype)
+        return learning_rate * K.sqrt(1 - K.pow(self.beta_2, t)) / (1 - K.pow(self.beta_1, t))
+
+    def fused_step(self, gradient, variable, learning_rate):
+        if self.amsgrad or not kernels.has("adam_step"):
+            return None
+        m, v = self.slot(self.momentums, variable), self.slot(self.velocities, variable)
+        return InPlaceUpdate("adam_step", [variable, m, v],
+                             [gradient, self._alpha(learning_rate, variable.dtype)],
+                             beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon)
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,

@@ -149,6 +149,11 @@ GRADIENT_CASES: dict[str, list[Case]] = {
     "sqrt": [case("positive", K.sqrt, positive(3, 4, low=0.2, high=5.0))],
     "square": [case("matrix", K.square, normal(3, 4))],
     "tanh": [case("matrix", K.tanh, normal(3, 4, scale=2.0))],
+    # the fused activation gradients g (1 - y^2) and g y (1 - y), y in an output's range
+    "tanh_grad": [case("matrix", ops.tanh_grad, normal(3, 4), positive(3, 4, low=-0.9, high=0.9)),
+                  case("broadcast_g", ops.tanh_grad, normal(4), positive(3, 4, low=-0.9, high=0.9))],
+    "sigmoid_grad": [case("matrix", ops.sigmoid_grad, normal(3, 4),
+                          positive(3, 4, low=0.1, high=0.9))],
     "sigmoid": [case("matrix", K.sigmoid, normal(3, 4, scale=2.0))],
     "relu": [case("away_from_zero", K.relu, nonzero(3, 4)),
              case("ops_relu", ops.relu, nonzero(2, 3, 2))],
@@ -473,7 +478,7 @@ NO_GRADIENT_CASES: dict[str, Callable] = {
     # op name: build(x) -> a tensor made through the op (x is a float64 (3, 4) placeholder)
     "argmax": lambda x: K.argmax(x, axis=-1),
     "argmin": lambda x: K.argmin(x, axis=0),
-    "bernoulli_like": lambda x: ops.bernoulli_like(x, 0.5, seed=1),
+    "bernoulli_like": lambda x: ops.bernoulli_like(x, 0.5, seed=1, value=2.0),
     "count": lambda x: ops.count(x, axis=0),
     "equal": lambda x: K.equal(x, 0.5),
     "not_equal": lambda x: K.not_equal(x, 0.5),

@@ -38,8 +38,8 @@ def _cpu_table() -> dict[str, Callable]:
     import numba
     if "NUMBA_THREADING_LAYER" not in _USER_ENV:
         numba.config.THREADING_LAYER = "workqueue"
-    from minikeras.kernels import cpu  # imports Numba: only when a graph first runs
-    return {**REFERENCE, **cpu.KERNELS}
+    from minikeras.kernels import cpu, fused  # imports Numba: when a graph first runs
+    return {**REFERENCE, **cpu.KERNELS, **fused.KERNELS}
 
 
 def _cuda_table() -> dict[str, Callable]:
@@ -67,6 +67,16 @@ def lookup(name: str, device: str | None = None) -> Callable:
     except KeyError:
         raise NotImplementedError(f"no kernel for op {name!r} on "
                                   f"{device or config.device()}") from None
+
+
+def has(name: str, device: str | None = None) -> bool:
+    """Is there a kernel for ``name`` on ``device``? (Fused steps may be CPU-only.)"""
+    return name in table(device)
+
+
+def fusion_enabled() -> bool:
+    """Fused kernels are used unless MINIKERAS_FUSE=0 (handy to compare both paths)."""
+    return os.environ.get("MINIKERAS_FUSE", "1") != "0"
 
 
 def reset() -> None:

@@ -225,6 +225,11 @@ def _fast(*arrays) -> bool:
             and max(a.size for a in arrays) >= PARALLEL_MIN_SIZE)
 
 
+def _buffer(out, shape, dtype):
+    """The executor's offered ``out`` buffer if it fits exactly, else a new array."""
+    return out if reference.fits(out, shape, dtype) else np.empty(shape, dtype)
+
+
 def _flat(x):
     """A 1-D, C-contiguous view (or copy, if ``x`` is not contiguous) of ``x``."""
     return np.ascontiguousarray(x).reshape(-1)
@@ -257,16 +262,18 @@ def _rows(x, row_shape):
 # ---- the public wrappers, and their factories ----
 def _unary_kernel(name: str, doc: str):
     code, fallback = _UNARY[name], REF[name]
+    accepts_out = getattr(fallback, "accepts_out", False)
 
-    def kernel(x):
+    def kernel(x, out=None):
         if not _fast(x):
-            return fallback(x)
-        out = np.empty(x.shape, x.dtype)
+            return fallback(x, out=out) if accepts_out else fallback(x)
+        out = _buffer(out, x.shape, x.dtype)
         _map(code, _flat(x), 0.0, out.reshape(-1))
         return out
 
     kernel.__name__ = kernel.__qualname__ = name
     kernel.__doc__ = doc
+    kernel.accepts_out = True
     return kernel
 
 
@@ -294,11 +301,11 @@ def elu(x, alpha):
 def _binary_kernel(name: str, doc: str):
     code, fallback = _BINARY[name], REF[name]
 
-    def kernel(a, b):
+    def kernel(a, b, out=None):
         if not _fast(a, b):
-            return fallback(a, b)
+            return fallback(a, b, out=out)
         if a.shape == b.shape:
-            out = np.empty(a.shape, a.dtype)
+            out = _buffer(out, a.shape, a.dtype)
             _zip(code, _flat(a), _flat(b), out.reshape(-1))
             return out
         if _is_leading_broadcast(b.shape, a.shape):  # (N, M) op (M,)
@@ -306,16 +313,17 @@ def _binary_kernel(name: str, doc: str):
         elif _is_leading_broadcast(a.shape, b.shape):  # (M,) op (N, M)
             big, small, row_first = b, a, True
         else:
-            return fallback(a, b)
+            return fallback(a, b, out=out)
         core = small.reshape(_strip_ones(small.shape))  # (1, M) -> (M,)
         x, cols = _rows(big, core.shape)
         row = np.broadcast_to(core, cols).copy().reshape(-1)  # a scalar -> a whole row
-        out = np.empty(x.shape, x.dtype)
+        out = _buffer(out, big.shape, big.dtype).reshape(x.shape)
         _zip_rows(code, x, row, out, row_first)
         return out.reshape(big.shape)
 
     kernel.__name__ = kernel.__qualname__ = name
     kernel.__doc__ = doc
+    kernel.accepts_out = True
     return kernel
 
 

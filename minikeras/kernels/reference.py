@@ -21,6 +21,25 @@ def kernel(fn):
 
 
 # ---- elementwise arithmetic ----
+def fits(out, shape, dtype) -> bool:
+    """Can ``out`` (a buffer offered by the executor) hold a result of this shape/dtype?"""
+    return out is not None and out.shape == shape and out.dtype == dtype
+
+
+def _ufunc_kernel(name: str, ufunc: np.ufunc):
+    """A NumPy ufunc as a kernel that may write into a given ``out`` buffer."""
+    def kernel(*arrays, out=None):
+        if out is not None:
+            shape = np.broadcast_shapes(*(np.shape(a) for a in arrays))
+            if fits(out, shape, np.result_type(*arrays)):
+                return ufunc(*arrays, out=out)
+        return ufunc(*arrays)
+    kernel.__name__ = kernel.__qualname__ = name
+    kernel.__doc__ = f"NumPy's {ufunc.__name__}, elementwise."
+    kernel.accepts_out = True
+    return kernel
+
+
 for _name, _ufunc in {
     "add": np.add, "subtract": np.subtract, "multiply": np.multiply, "divide": np.divide,
     "power": np.power, "maximum": np.maximum, "minimum": np.minimum,
@@ -30,7 +49,7 @@ for _name, _ufunc in {
     "negative": np.negative, "abs": np.abs, "sign": np.sign, "exp": np.exp, "log": np.log,
     "sqrt": np.sqrt, "square": np.square, "tanh": np.tanh, "logical_not": np.logical_not,
 }.items():
-    KERNELS[_name] = _ufunc
+    KERNELS[_name] = _ufunc_kernel(_name, _ufunc)
 
 
 @kernel
@@ -88,6 +107,18 @@ def elu(x, alpha):
 @kernel
 def softplus(x):
     return np.logaddexp(0, x).astype(x.dtype, copy=False)
+
+
+@kernel
+def tanh_grad(g, y):
+    """g * (1 - y^2): the gradient of tanh, from its output y."""
+    return g * (1.0 - y * y)
+
+
+@kernel
+def sigmoid_grad(g, y):
+    """g * y * (1 - y): the gradient of sigmoid, from its output y."""
+    return g * y * (1.0 - y)
 
 
 @kernel
@@ -238,8 +269,15 @@ def one_hot(indices, num_classes, dtype):
 
 # ---- products ----
 @kernel
-def matmul(a, b):
+def matmul(a, b, out=None):
+    if out is not None and a.ndim >= 2 and b.ndim >= 2:
+        shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (a.shape[-2], b.shape[-1])
+        if fits(out, shape, np.result_type(a, b)):
+            return np.matmul(a, b, out=out)
     return np.matmul(a, b)
+
+
+matmul.accepts_out = True
 
 
 # ---- randomness ----
@@ -254,5 +292,45 @@ def random_normal(shape, mean, stddev, dtype, rng):
 
 
 @kernel
-def bernoulli_like(x, p, rng):
-    return (rng.random(x.shape, dtype=np.float32) < p).astype(x.dtype)
+def bernoulli_like(x, p, value, rng):
+    """``value`` with probability p, else 0. Each entry costs 16 random bits (a quarter of
+    one 64-bit draw) compared with p * 65536, instead of a whole random float."""
+    bits = random_bits16(rng, x.size)
+    keep = bits < min(int(round(p * 65536)), 65535) if p < 1.0 else np.ones(x.size, bool)
+    return np.multiply(keep, np.asarray(value, x.dtype), dtype=x.dtype).reshape(x.shape)
+
+
+def random_bits16(rng, n: int) -> np.ndarray:
+    """n random 16-bit integers from the generator's raw 64-bit stream."""
+    return rng.bit_generator.random_raw((n + 3) // 4).view(np.uint16)[:n]
+
+
+# ---- fused optimizer steps (graph.InPlaceUpdate): they overwrite p and the slots ----
+# Each does exactly the arithmetic of the optimizer's symbolic update, in the same order,
+# so the fused and unfused paths give the same numbers.
+@kernel
+def sgd_momentum_step(p, m, g, lr, momentum, nesterov):
+    """m = momentum * m - lr * g; p += m (or p += momentum * m - lr * g, Nesterov)."""
+    step = lr * g
+    np.multiply(m, momentum, out=m)
+    np.subtract(m, step, out=m)
+    if nesterov:
+        p += momentum * m - step
+    else:
+        p += m
+
+
+@kernel
+def adam_step(p, m, v, g, alpha, beta_1, beta_2, epsilon):
+    """m += (g - m)(1 - b1); v += (g^2 - v)(1 - b2); p -= m * alpha / (sqrt(v) + eps)."""
+    m += (g - m) * (1 - beta_1)
+    v += (np.square(g) - v) * (1 - beta_2)
+    p -= m * alpha / (np.sqrt(v) + epsilon)
+
+
+@kernel
+def rmsprop_step(p, v, g, lr, rho, epsilon):
+    """v = rho v + (1 - rho) g^2; p -= lr * g / sqrt(v + eps)."""
+    np.multiply(v, rho, out=v)
+    v += (1 - rho) * np.square(g)
+    p -= lr * g / np.sqrt(v + epsilon)

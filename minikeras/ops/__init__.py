@@ -15,7 +15,8 @@ from minikeras.ops.shapes import (  # noqa: F401
 from minikeras.ops.reductions import (  # noqa: F401
     argmax, argmin, count, max, mean, min, prod, std, sum, var)
 from minikeras.ops.activations import (  # noqa: F401
-    elu, hard_sigmoid, log_softmax, relu, selu, sigmoid, softmax, softplus, softsign, tanh)
+    elu, hard_sigmoid, log_softmax, relu, selu, sigmoid, sigmoid_grad, softmax, softplus,
+    softsign, tanh, tanh_grad)
 from minikeras.ops.linalg import batch_dot, dot, matmul  # noqa: F401
 from minikeras.ops.random import (  # noqa: F401
     bernoulli_like, dropout, random_normal, random_uniform, set_seed)

@@ -45,7 +45,7 @@ _RANDOM_UNIFORM = Op("random_uniform", lambda shape, low, high, dtype, rng:
                      _static_shape(shape, dtype))
 _RANDOM_NORMAL = Op("random_normal", lambda shape, mean, stddev, dtype, rng:
                     _static_shape(shape, dtype))
-_BERNOULLI_LIKE = Op("bernoulli_like", lambda x, p, rng: (x.shape, x.dtype))
+_BERNOULLI_LIKE = Op("bernoulli_like", lambda x, p, value, rng: (x.shape, x.dtype))
 
 
 def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None) -> Tensor:
@@ -60,18 +60,19 @@ def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None) -> Tensor:
                           dtype=dtype or config.floatx(), rng=new_generator(seed))
 
 
-def bernoulli_like(x, p: float, seed=None) -> Tensor:
-    """A fresh 0/1 mask shaped like ``x`` at run time, each entry 1 with probability p."""
+def bernoulli_like(x, p: float, seed=None, value: float = 1.0) -> Tensor:
+    """A fresh mask shaped like ``x`` at run time: each entry is ``value`` with
+    probability p, else 0."""
     (x,) = as_tensors(x)
-    return _BERNOULLI_LIKE(x, p=float(p), rng=new_generator(seed))
+    return _BERNOULLI_LIKE(x, p=float(p), value=float(value), rng=new_generator(seed))
 
 
 def dropout(x, rate: float, seed=None) -> Tensor:
     """Zero each element with probability ``rate``; scale the rest by 1 / (1 - rate).
 
     The scaling ("inverted dropout") keeps the expected value unchanged, so nothing needs
-    rescaling at test time. The mask is one node of the graph: the forward pass and the
-    gradient use the same draw.
+    rescaling at test time. The mask holds 0 or 1 / (1 - rate) directly, and it is one node
+    of the graph: the forward pass and the gradient use the same draw.
     """
     if not 0.0 <= rate < 1.0:
         raise ValueError(f"dropout rate must be in [0, 1), got {rate}")
@@ -79,4 +80,4 @@ def dropout(x, rate: float, seed=None) -> Tensor:
     if rate == 0.0:
         return x
     keep = 1.0 - rate
-    return x * bernoulli_like(x, keep, seed) * (1.0 / keep)
+    return x * bernoulli_like(x, keep, seed, value=1.0 / keep)

@@ -1,0 +1,114 @@
+"""Fused CPU kernels: several elementwise steps in one pass over memory, with Numba.
+
+A graph computes ``m_t = momentum * m - lr * g`` as three nodes, each reading and writing
+a whole array. A fused kernel walks the arrays once and does all the arithmetic for one
+element while it sits in a register. For the optimizer steps it also writes the result
+straight into the variable (in place), so no temporary arrays are made at all.
+
+Each kernel here does the same float arithmetic, in the same order, as the NumPy
+reference of the same name in ``reference.py``, and the tests check they agree.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from minikeras.kernels.reference import KERNELS as REFERENCE
+from minikeras.kernels.reference import fits
+
+
+def _flat(a: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(a).reshape(-1)
+
+
+def _scalar(value, dtype):
+    """Python and 0-d values as the arrays' own float type (float32 stays float32)."""
+    return dtype.type(float(np.asarray(value)))
+
+
+@njit(cache=True)
+def _sgd_momentum(p, m, g, lr, momentum, nesterov):
+    for i in range(p.size):
+        step = lr * g[i]
+        m_i = m[i] * momentum - step
+        m[i] = m_i
+        if nesterov:
+            p[i] += momentum * m_i - step
+        else:
+            p[i] += m_i
+
+
+def sgd_momentum_step(p, m, g, lr, momentum, nesterov):
+    """One SGD step with (Nesterov) momentum, in place: one pass over p, m and g."""
+    t = p.dtype
+    _sgd_momentum(p.reshape(-1), m.reshape(-1), _flat(g).astype(t, copy=False),
+                  _scalar(lr, t), _scalar(momentum, t), bool(nesterov))
+
+
+@njit(cache=True)
+def _adam(p, m, v, g, alpha, one_minus_b1, one_minus_b2, epsilon):
+    for i in range(p.size):
+        g_i = g[i]
+        m_i = m[i] + (g_i - m[i]) * one_minus_b1
+        v_i = v[i] + (g_i * g_i - v[i]) * one_minus_b2
+        m[i] = m_i
+        v[i] = v_i
+        p[i] -= m_i * alpha / (np.sqrt(v_i) + epsilon)
+
+
+def adam_step(p, m, v, g, alpha, beta_1, beta_2, epsilon):
+    """One Adam step in place (alpha already holds the bias corrections)."""
+    t = p.dtype
+    _adam(p.reshape(-1), m.reshape(-1), v.reshape(-1), _flat(g).astype(t, copy=False),
+          _scalar(alpha, t), _scalar(1 - beta_1, t), _scalar(1 - beta_2, t),
+          _scalar(epsilon, t))
+
+
+@njit(cache=True)
+def _rmsprop(p, v, g, lr, rho, one_minus_rho, epsilon):
+    for i in range(p.size):
+        g_i = g[i]
+        v_i = v[i] * rho + one_minus_rho * (g_i * g_i)
+        v[i] = v_i
+        p[i] -= lr * g_i / np.sqrt(v_i + epsilon)
+
+
+def rmsprop_step(p, v, g, lr, rho, epsilon):
+    """One RMSprop step (no momentum, not centered) in place."""
+    t = p.dtype
+    _rmsprop(p.reshape(-1), v.reshape(-1), _flat(g).astype(t, copy=False), _scalar(lr, t),
+             _scalar(rho, t), _scalar(1 - rho, t), _scalar(epsilon, t))
+
+
+# ---- activation gradients: g * (1 - y^2) and g * y * (1 - y) in one pass ----
+@njit(cache=True)
+def _tanh_grad(g, y, out, one):
+    for i in range(out.size):
+        out[i] = g[i] * (one - y[i] * y[i])
+
+
+@njit(cache=True)
+def _sigmoid_grad(g, y, out, one):
+    for i in range(out.size):
+        out[i] = g[i] * y[i] * (one - y[i])
+
+
+def _activation_grad(loop, reference_kernel):
+    def kernel(g, y, out=None):
+        if g.shape != y.shape or g.dtype != y.dtype or g.dtype.kind != "f":
+            return reference_kernel(g, y)  # broadcasting or mixed types: the plain way
+        if not fits(out, g.shape, g.dtype):
+            out = np.empty(g.shape, g.dtype)
+        loop(_flat(g), _flat(y), out.reshape(-1), g.dtype.type(1))
+        return out
+    kernel.accepts_out = True
+    kernel.__name__ = reference_kernel.__name__
+    kernel.__doc__ = f"{reference_kernel.__name__} in one pass over memory."
+    return kernel
+
+
+tanh_grad = _activation_grad(_tanh_grad, REFERENCE["tanh_grad"])
+sigmoid_grad = _activation_grad(_sigmoid_grad, REFERENCE["sigmoid_grad"])
+
+KERNELS = {"sgd_momentum_step": sgd_momentum_step, "adam_step": adam_step,
+           "rmsprop_step": rmsprop_step, "tanh_grad": tanh_grad, "sigmoid_grad": sigmoid_grad}
