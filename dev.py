@@ -5,6 +5,10 @@
                              # (add --headless to run them all and report instead)
     python3 dev.py test      # install, then run every test (pytest, nbval on the lessons)
 
+For teachers:
+    python3 dev.py student        # write student copies (solutions removed) to student/
+    python3 dev.py grade FILE...  # run completed copies and score their checks
+
 Everything is installed into ``.venv/`` inside the repository; nothing global is touched.
 Only the standard library is used here, so this file runs on a bare Python 3.10+.
 """
@@ -79,15 +83,31 @@ def cmd_lessons(extra: list[str]) -> int:
     ensure_installed()
     env = _env()
     if "--headless" in extra or os.environ.get("CI"):
-        script = ROOT / "tools" / "run_lessons.py"
-        return subprocess.run([str(PY), str(script)], cwd=ROOT, env=env).returncode
+        return _tool("run", env=env)
     env.pop("MPLBACKEND")
     lab = [BIN / "jupyter", "lab", "--notebook-dir", ROOT / "lessons", *extra]
     return subprocess.run([str(a) for a in lab], cwd=ROOT, env=env).returncode
 
 
+def _tool(*args: str, env=None) -> int:
+    script = ROOT / "tools" / "lessons.py"
+    return subprocess.run([str(PY), str(script), *args], cwd=ROOT,
+                          env=env or _env()).returncode
+
+
+def cmd_student(extra: list[str]) -> int:
+    ensure_installed()
+    return _tool("student", *extra)
+
+
+def cmd_grade(extra: list[str]) -> int:
+    ensure_installed()
+    return _tool("grade", *extra)
+
+
 def main(argv: list[str]) -> int:
-    commands = {"test": cmd_test, "lessons": cmd_lessons}
+    commands = {"test": cmd_test, "lessons": cmd_lessons, "student": cmd_student,
+                "grade": cmd_grade}
     if not argv or argv[0] not in commands:
         print(__doc__)
         return 2

@@ -11,7 +11,7 @@ array([4., 6.], dtype=float32)
 from minikeras import (activations, backend, callbacks, config, datasets,  # noqa: F401
                        initializers, layers, losses, metrics, models, ops, optimizers,
                        regularizers, utils)
-from minikeras.config import set_device  # noqa: F401
+from minikeras.kernels import use_device as set_device  # noqa: F401
 from minikeras.layers import Input  # noqa: F401
 from minikeras.models import Model, Sequential, load_model  # noqa: F401
 from minikeras.ops.random import set_seed  # noqa: F401

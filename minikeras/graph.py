@@ -142,6 +142,9 @@ class Function:
                                 [slot[id(t)] for t in u.inputs], u.attrs) for u in self.in_place]
         self.pool = BufferPool()
         self.last_out = {}    # step output slot -> (shape, dtype) it had last call
+        # on the GPU: arrays go up as they are fed, results come down; parameters stay there
+        self.device = kernels.device_module()
+        self.device_constants = {}
 
     def __call__(self, values: Sequence = ()):
         if len(values) != len(self.inputs):
@@ -155,6 +158,8 @@ class Function:
             slots[s] = default
         for s, leaf in self.leaves:
             slots[s] = leaf.value
+        if self.device is not None:
+            self._upload(slots)
         step = None
         pool, last_out = self.pool, self.last_out
         try:
@@ -177,6 +182,10 @@ class Function:
                         slots[j] = None
         except Exception as e:
             raise _runtime_error(self.nodes[step[3]], [slots[j] for j in step[1]], e) from e
+        if self.device is not None:
+            results = [self.device.to_host(slots[s]) for s in self.output_slots]
+            self._apply_device_updates(slots)
+            return results[0] if self.single_output else results
         results = [np.asarray(slots[s]) for s in self.output_slots]
         self._apply_updates(slots)
         for r in self.survivors:  # update values and gradients can be reused next call
@@ -185,6 +194,34 @@ class Function:
             elif slots[r] is not None:
                 pool.give(slots[r])
         return results[0] if self.single_output else results
+
+    def _upload(self, slots) -> None:
+        """Put fed arrays on the GPU; variables use their GPU copies, constants go once."""
+        device = self.device
+        for s in self.input_slots:
+            if s is not None:
+                slots[s] = device.to_device(np.asarray(slots[s]))
+        for s, _ in self.defaults:
+            slots[s] = device.to_device(np.asarray(slots[s]))
+        for s, leaf in self.leaves:
+            if isinstance(leaf, Variable):
+                slots[s] = leaf.device_value(device)
+            else:
+                if s not in self.device_constants:
+                    self.device_constants[s] = device.to_device(np.asarray(leaf.value))
+                slots[s] = self.device_constants[s]
+
+    def _apply_device_updates(self, slots) -> None:
+        """New values computed on the GPU become the variables' GPU copies."""
+        olds = {id(var.device_value(self.device)) for var, _ in self.update_slots}
+        news = []
+        for var, s in self.update_slots:
+            new = slots[s]
+            if id(new) in olds:  # the very array of a variable: copy before replacing
+                new = self.device.to_device(self.device.to_host(new))
+            news.append((var, new))
+        for var, new in news:
+            var.set_device_value(new)
 
     def _apply_updates(self, slots) -> None:
         # compute everything first (done above), then write: new values that are views of
@@ -202,11 +239,13 @@ class Function:
             np.copyto(var.value, new, casting="same_kind")
             if var.constraint is not None:
                 var.value[...] = var.constraint(var.value)
+            var.host_changed()
         for kernel, variables, ins, attrs in self.in_place_steps:
             kernel(*[v.value for v in variables], *[slots[s] for s in ins], **attrs)
             for var in variables:
                 if var.constraint is not None:
                     var.value[...] = var.constraint(var.value)
+                var.host_changed()
 
     def describe(self) -> str:
         """The compiled plan as text, one line per node (see ``format_graph``)."""

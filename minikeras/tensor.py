@@ -164,6 +164,9 @@ class Constant(Tensor):
 class Variable(Tensor):
     """A named, mutable value in the graph: weights, biases, optimizer state.
 
+    On the 'cuda' device a variable also keeps a copy in GPU memory, where training
+    updates it; the host copy (``value``) is refreshed only when someone reads it.
+
     >>> import minikeras.backend as K
     >>> v = K.variable([1.0, 2.0])
     >>> v.assign_add([10.0, 10.0]); v.numpy()
@@ -174,10 +177,36 @@ class Variable(Tensor):
 
     def __init__(self, value, dtype, name=None, trainable=True):
         value = np.array(value, dtype=dtype)  # always a private copy
-        self.value = value
+        self._value = value
+        self._device = None          # the GPU copy, when the device is 'cuda'
+        self._device_is_newer = False
         self.trainable = trainable
         self.constraint = None
         super().__init__(value.shape, value.dtype, name)
+
+    @property
+    def value(self) -> np.ndarray:
+        """The value in host memory (brought back from the GPU first if it changed there)."""
+        if self._device_is_newer:
+            self._value[...] = self._device.copy_to_host()
+            self._device_is_newer = False
+        return self._value
+
+    def host_changed(self) -> None:
+        """Call after writing into ``value``: a GPU copy, if any, is now out of date."""
+        self._device = None
+
+    def device_value(self, device):
+        """The GPU copy (made from the host value on first use). ``device`` is the
+        kernels module of that device (it provides ``to_device``)."""
+        if self._device is None:
+            self._device = device.to_device(self.value)
+        return self._device
+
+    def set_device_value(self, array) -> None:
+        """A training step computed a new value on the GPU."""
+        self._device = array
+        self._device_is_newer = True
 
     def numpy(self) -> np.ndarray:
         return self.value.copy()
@@ -185,10 +214,11 @@ class Variable(Tensor):
     def assign(self, new_value: Any) -> Variable:
         """Replace the value now (new values must have the variable's shape)."""
         new_value = np.asarray(new_value, dtype=self.dtype)
-        if new_value.shape != self.value.shape:
+        if new_value.shape != self._value.shape:
             raise ValueError(f"cannot assign a value of shape {new_value.shape} to variable "
-                             f"{self.name} of shape {self.value.shape}")
+                             f"{self.name} of shape {self._value.shape}")
         self.value[...] = new_value
+        self.host_changed()
         return self
 
     def assign_add(self, delta: Any) -> Variable:

@@ -69,6 +69,27 @@ def lookup(name: str, device: str | None = None) -> Callable:
                                   f"{device or config.device()}") from None
 
 
+def device_module(device: str | None = None):
+    """The module that moves arrays to and from ``device`` (None for the CPU)."""
+    device = device or config.device()
+    if device != "cuda":
+        return None
+    table(device)  # raises a clear error where CUDA is missing
+    from minikeras.kernels import cuda
+    return cuda
+
+
+def use_device(device: str) -> None:
+    """Run new graphs on ``device`` ('cpu' or 'cuda'); CUDA must really be there."""
+    config.set_device(device)
+    if device == "cuda":
+        try:
+            table("cuda")
+        except RuntimeError:
+            config.set_device("cpu")
+            raise
+
+
 def has(name: str, device: str | None = None) -> bool:
     """Is there a kernel for ``name`` on ``device``? (Fused steps may be CPU-only.)"""
     return name in table(device)
