@@ -25,6 +25,7 @@ import numpy as np
 
 from minikeras import kernels
 from minikeras.axes import compatible
+from minikeras.fusion import plan
 from minikeras.memory import BufferPool, accepts_out, liveness
 from minikeras.tensor import Constant, Placeholder, Tensor, Variable, format_shape
 
@@ -45,6 +46,10 @@ def topological_order(outputs: Iterable[Tensor]) -> list[Tensor]:
             stack.append((node, True))
             stack.extend((i, False) for i in reversed(node.inputs) if id(i) not in seen)
     return order
+
+
+# Arrays smaller than this are cheap to allocate: not worth the pool's bookkeeping.
+POOL_MIN_SIZE = 1024
 
 
 class InPlaceUpdate:
@@ -116,24 +121,24 @@ class Function:
         self.leaves = []      # (slot, Variable|Constant) read fresh on each call
         self.defaults = []    # (slot, value) for placeholders that have a default
         self.steps = []       # (kernel, input slots, attrs, output slot, slots to free, out?)
-        root, frees_after, self.survivors = liveness(self.nodes, slot,
-                                                     {slot[id(t)] for t in targets})
-        members = {}
-        for s, r in root.items():
-            members.setdefault(r, []).append(s)
         for i, node in enumerate(self.nodes):
             if isinstance(node, (Variable, Constant)):
                 self.leaves.append((i, node))
-            elif isinstance(node, Placeholder):
-                if id(node) not in fed:
-                    if node.default is None:
-                        raise FeedError(_missing_feed_message(node, targets))
-                    self.defaults.append((i, node.default))
-            else:
-                kernel = kernels.lookup(node.op.name)
-                ins = tuple(slot[id(t)] for t in node.inputs)
-                frees = tuple((r, tuple(members[r])) for r in frees_after.get(i, ()))
-                self.steps.append((kernel, ins, node.attrs, i, frees, accepts_out(kernel)))
+            elif isinstance(node, Placeholder) and id(node) not in fed:
+                if node.default is None:
+                    raise FeedError(_missing_feed_message(node, targets))
+                self.defaults.append((i, node.default))
+        target_slots = {slot[id(t)] for t in targets}
+        self.plan = plan(self.nodes, keep=target_slots)  # fused where a pattern allows
+        root, frees_after, self.survivors = liveness(
+            [(i, name, ins) for i, name, ins, _ in self.plan], self.n_slots, target_slots)
+        members = {}
+        for s, r in root.items():
+            members.setdefault(r, []).append(s)
+        for position, (i, name, ins, attrs) in enumerate(self.plan):
+            kernel = kernels.lookup(name)
+            frees = tuple((r, tuple(members[r])) for r in frees_after.get(position, ()))
+            self.steps.append((kernel, ins, attrs, i, frees, accepts_out(kernel)))
         self.output_slots = [slot[id(t)] for t in self.outputs]
         # the buffers behind outputs (outputs may be views) go to the caller for good
         self.output_roots = {root[s] for s in self.output_slots}
@@ -172,9 +177,11 @@ class Function:
                 if takes_out and result is not buffer:  # a first call, or a new shape
                     if buffer is not None:
                         pool.give(buffer)
-                    if isinstance(result, np.ndarray):
+                    if isinstance(result, np.ndarray) and result.size >= POOL_MIN_SIZE:
                         last_out[out] = (result.shape, result.dtype)
                         pool.adopt(result)
+                    else:
+                        last_out.pop(out, None)
                 slots[out] = result
                 for r, views in frees:
                     pool.give(slots[r])

@@ -66,28 +66,26 @@ class BufferPool:
         return sum(len(v) for v in self._free.values())
 
 
-def liveness(nodes, slot_of: dict, targets_slots: set) -> tuple[dict, dict, set]:
+def liveness(steps, n_slots: int, targets_slots: set) -> tuple[dict, dict, set]:
     """Work out when each buffer may be freed.
 
-    Returns (root of each slot, {step index: slots whose buffers are free after it},
-    slots whose buffer must survive the call). A node made by a view kernel shares its
-    input's buffer: its *root*. A root is freed after the last use of any of its views.
+    ``steps``: (slot, kernel name, input slots) of every kernel that runs, in order.
+    Returns (root of each slot, {step position: slots whose buffers are free after it},
+    slots whose buffer must survive the call). A value made by a view kernel shares its
+    input's buffer, its *root*; a root is freed after the last use of any of its views.
     """
-    root = {}
-    for i, node in enumerate(nodes):
-        if node.op is not None and node.op.name in MAY_RETURN_VIEW and node.inputs:
-            root[i] = root[slot_of[id(node.inputs[0])]]
-        else:
-            root[i] = i
+    root = {s: s for s in range(n_slots)}
+    for s, name, ins in steps:
+        if name in MAY_RETURN_VIEW and ins:
+            root[s] = root[ins[0]]
     last_use = {}
-    for i, node in enumerate(nodes):
-        for inp in node.inputs:
-            r = root[slot_of[id(inp)]]
-            last_use[r] = max(last_use.get(r, -1), i)
-        last_use.setdefault(root[i], i)
+    for position, (s, _, ins) in enumerate(steps):
+        for j in ins:
+            last_use[root[j]] = position
+        last_use.setdefault(root[s], position)
     survivors = {root[s] for s in targets_slots}
     frees_after = defaultdict(list)
-    for r, i in last_use.items():
+    for r, position in last_use.items():
         if r not in survivors:
-            frees_after[i].append(r)
+            frees_after[position].append(r)
     return root, dict(frees_after), survivors

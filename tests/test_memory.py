@@ -89,11 +89,14 @@ def test_liveness_keeps_a_buffer_while_its_views_are_used():
     from minikeras.graph import topological_order
     nodes = topological_order([out])
     slot = {id(n): i for i, n in enumerate(nodes)}
-    root, frees_after, _ = liveness(nodes, slot, {slot[id(out)]})
+    steps = [(slot[id(n)], n.op.name, tuple(slot[id(t)] for t in n.inputs))
+             for n in nodes if n.op is not None]
+    root, frees_after, _ = liveness(steps, len(nodes), {slot[id(out)]})
     ia, iv, im = slot[id(a)], slot[id(v)], slot[id(m)]
     assert root[iv] == ia
-    freed_at = [i for i, rs in frees_after.items() if ia in rs]
-    assert freed_at == [im]  # not at the reshape (iv): the view is still read by m
+    position_of_m = [s for s, _, _ in steps].index(im)
+    freed_at = [p for p, rs in frees_after.items() if ia in rs]
+    assert freed_at == [position_of_m]  # not at the reshape: the view is still read by m
 
 
 def test_pool_hands_out_only_what_it_adopted():

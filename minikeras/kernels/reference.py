@@ -30,7 +30,9 @@ def _ufunc_kernel(name: str, ufunc: np.ufunc):
     """A NumPy ufunc as a kernel that may write into a given ``out`` buffer."""
     def kernel(*arrays, out=None):
         if out is not None:
-            shape = np.broadcast_shapes(*(np.shape(a) for a in arrays))
+            shapes = [np.shape(a) for a in arrays]
+            shape = shapes[0] if shapes.count(shapes[0]) == len(shapes) else \
+                np.broadcast_shapes(*shapes)
             if fits(out, shape, np.result_type(*arrays)):
                 return ufunc(*arrays, out=out)
         return ufunc(*arrays)
@@ -107,6 +109,23 @@ def elu(x, alpha):
 @kernel
 def softplus(x):
     return np.logaddexp(0, x).astype(x.dtype, copy=False)
+
+
+@kernel
+def bias_tanh(z, b, out=None):
+    """tanh(z + b) for a bias b along the last axis (a fused Dense + tanh)."""
+    total = np.add(z, b, out=out if fits(out, z.shape, z.dtype) else None)
+    return np.tanh(total, out=total)
+
+
+@kernel
+def bias_relu(z, b, out=None):
+    """max(z + b, 0) for a bias b along the last axis (a fused Dense + relu)."""
+    total = np.add(z, b, out=out if fits(out, z.shape, z.dtype) else None)
+    return np.maximum(total, 0, out=total)
+
+
+bias_tanh.accepts_out = bias_relu.accepts_out = True
 
 
 @kernel
@@ -295,9 +314,13 @@ def random_normal(shape, mean, stddev, dtype, rng):
 def bernoulli_like(x, p, value, rng):
     """``value`` with probability p, else 0. Each entry costs 16 random bits (a quarter of
     one 64-bit draw) compared with p * 65536, instead of a whole random float."""
-    bits = random_bits16(rng, x.size)
-    keep = bits < min(int(round(p * 65536)), 65535) if p < 1.0 else np.ones(x.size, bool)
+    keep = random_bits16(rng, x.size) < bernoulli_threshold(p)
     return np.multiply(keep, np.asarray(value, x.dtype), dtype=x.dtype).reshape(x.shape)
+
+
+def bernoulli_threshold(p: float) -> int:
+    """16-bit draws below this number happen with probability p (to within 1/65536)."""
+    return 65536 if p >= 1.0 else min(int(round(p * 65536)), 65535)
 
 
 def random_bits16(rng, n: int) -> np.ndarray:

@@ -52,3 +52,36 @@ def test_optimizer_steps_in_place(name, n_slots, attrs, shape, dtype):
         fused.KERNELS[name](*got_state, g, lr, **attrs)
     for a, b in zip(got_state, ref_state):
         np.testing.assert_allclose(a, b, rtol=2e-7 if dtype == "float32" else 1e-15, atol=0)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape", [(1, 1), (3, 5), (4, 1), (2, 3, 4), (0, 3)])
+def test_bias_relu_equals_reference(shape, dtype):
+    rng = np.random.default_rng(2)
+    z = rng.normal(size=shape).astype(dtype)
+    b = rng.normal(size=shape[-1:]).astype(dtype)
+    want = REF["bias_relu"](z, b)
+    np.testing.assert_array_equal(fused.KERNELS["bias_relu"](z, b), want)
+    if z.ndim == 2 and z.shape[0] > 1:  # non-contiguous input, and a given out buffer
+        zt = np.ascontiguousarray(z.T).T
+        np.testing.assert_array_equal(fused.KERNELS["bias_relu"](zt, b), REF["bias_relu"](zt, b))
+        out = np.empty_like(z)
+        assert fused.KERNELS["bias_relu"](z, b, out=out) is out
+        np.testing.assert_array_equal(out, want)
+
+
+@pytest.mark.parametrize("p", [0.0, 0.2, 0.5, 0.8, 1.0])
+@pytest.mark.parametrize("shape", [(1,), (3, 7), (0, 4), (5, 3, 2)])
+def test_dropout_mask_equals_reference_draw_for_draw(p, shape):
+    x = np.zeros(shape, np.float32)
+    want = REF["bernoulli_like"](x, p, 2.5, np.random.default_rng(9))
+    got = fused.KERNELS["bernoulli_like"](x, p, 2.5, np.random.default_rng(9))
+    assert got.dtype == want.dtype and got.shape == want.shape
+    np.testing.assert_array_equal(got, want)
+
+
+def test_reference_bias_kernels_equal_the_unfused_ops():
+    rng = np.random.default_rng(3)
+    z, b = rng.normal(size=(6, 5)).astype("float32"), rng.normal(size=5).astype("float32")
+    np.testing.assert_array_equal(REF["bias_tanh"](z, b), np.tanh(z + b))
+    np.testing.assert_array_equal(REF["bias_relu"](z, b), np.maximum(z + b, 0))

@@ -1,0 +1,66 @@
+"""Plan rewrites: a Dense bias add feeding only an activation runs as one kernel, the
+graph itself is untouched, and the unfused plan gives the same numbers."""
+import numpy as np
+import pytest
+
+import minikeras as mk
+from minikeras.fusion import plan
+
+K = mk.backend
+
+
+def _dense(activation):
+    x = K.placeholder(shape=(None, 4), name="x")
+    w = K.variable(np.random.default_rng(0).normal(size=(4, 3)))
+    b = K.variable([0.5, -0.5, 0.1])
+    return x, activation(K.dot(x, w) + b)
+
+
+@pytest.mark.parametrize("activation, fused", [(K.tanh, "bias_tanh"),
+                                               (lambda t: mk.ops.relu(t), "bias_relu")])
+def test_bias_then_activation_becomes_one_kernel(activation, fused, monkeypatch):
+    x, y = _dense(activation)
+    data = np.random.default_rng(1).normal(size=(5, 4)).astype("float32")
+    f = K.function([x], [y])
+    names = [name for _, name, _, _ in f.plan]
+    assert fused in names and "add" not in names
+    assert any(n.op is not None and n.op.name == "add" for n in f.nodes)  # graph unchanged
+    monkeypatch.setenv("MINIKERAS_FUSE", "0")
+    g = K.function([x], [y])
+    assert "add" in [name for _, name, _, _ in g.plan]
+    np.testing.assert_array_equal(f([data])[0], g([data])[0])
+
+
+def test_no_fusion_when_the_sum_is_needed_elsewhere():
+    x, _ = _dense(K.tanh)
+    w = K.variable(np.ones((4, 3)))
+    z = K.dot(x, w) + K.variable([1.0, 2.0, 3.0])
+    f = K.function([x], [K.tanh(z), z])          # the sum itself is an output
+    g = K.function([x], [K.tanh(z) + z])         # the sum has two readers
+    for fn in (f, g):
+        assert "bias_tanh" not in [name for _, name, _, _ in fn.plan]
+    data = np.ones((2, 4), "float32")
+    np.testing.assert_allclose(f([data])[1], [[5.0, 6.0, 7.0]] * 2)
+
+
+def test_no_fusion_for_a_broadcast_that_is_not_a_bias():
+    x = K.placeholder(shape=(None, 3))
+    y = K.tanh(x + K.variable(np.ones((2, 1, 3))))  # not a 1-D bias: adds an axis
+    names = [name for _, name, _, _ in plan(K.function([x], [y]).nodes)]
+    assert "bias_tanh" not in names
+
+
+def test_training_with_and_without_fusion_matches(monkeypatch):
+    def run(fuse):
+        monkeypatch.setenv("MINIKERAS_FUSE", fuse)
+        mk.set_seed(5)
+        from minikeras.layers import Dense
+        model = mk.Sequential([Dense(8, activation="relu", input_shape=(3,)),
+                               Dense(6, activation="tanh"), Dense(2)])
+        model.compile("sgd", "mse")
+        rng = np.random.default_rng(6)
+        x, y = rng.normal(size=(20, 3)), rng.normal(size=(20, 2))
+        model.fit(x, y, batch_size=5, epochs=2, verbose=0)
+        return model.get_weights()
+    for a, b in zip(run("1"), run("0")):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
