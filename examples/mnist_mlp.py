@@ -17,7 +17,7 @@ from minikeras.layers.core import Activation, Dense, Dropout
 from minikeras.models import Sequential
 from minikeras.optimizers import SGD
 
-EPOCHS = int(os.environ.get("EPOCHS", 50))
+EPOCHS = int(os.environ.get("EPOCHS", "50"))
 
 # step 1: choose a model
 model = Sequential()
@@ -48,8 +48,8 @@ model.fit(X_train, Y_train, batch_size=200, epochs=EPOCHS, shuffle=True, verbose
           validation_split=0.3)
 print('test set')
 scores = model.evaluate(X_test, Y_test, batch_size=200, verbose=0)
-print("")
-print("The test loss is %f" % scores)
+print()
+print("The test loss is %f" % scores)  # noqa: UP031 (as the seed wrote it)
 
 # step 5: output
 result = model.predict(X_test, batch_size=200, verbose=0)
@@ -57,5 +57,5 @@ result_max = numpy.argmax(result, axis=1)
 test_max = numpy.argmax(Y_test, axis=1)
 result_bool = numpy.equal(result_max, test_max)
 true_num = numpy.sum(result_bool)
-print("")
+print()
 print("The accuracy of the model is %f" % (true_num / len(result_bool)))

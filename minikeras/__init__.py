@@ -8,9 +8,22 @@ weight layouts follow Keras (Keras 3, with the Keras 2 spellings old tutorials u
 >>> K.eval(K.sum(K.variable([[1, 2], [3, 4]]), axis=0))
 array([4., 6.], dtype=float32)
 """
-from minikeras import (activations, backend, callbacks, config, datasets,  # noqa: F401
-                       initializers, layers, losses, metrics, models, ops, optimizers,
-                       regularizers, utils)
+from minikeras import (  # noqa: F401
+                       activations,
+                       backend,
+                       callbacks,
+                       config,
+                       datasets,
+                       initializers,
+                       layers,
+                       losses,
+                       metrics,
+                       models,
+                       ops,
+                       optimizers,
+                       regularizers,
+                       utils,
+)
 from minikeras.kernels import use_device as set_device  # noqa: F401
 from minikeras.layers import Input  # noqa: F401
 from minikeras.models import Model, Sequential, load_model  # noqa: F401

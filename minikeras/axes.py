@@ -12,7 +12,7 @@ Shapes may contain ``None`` (a size known only when data arrives).
 """
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 Shape = tuple  # of int | None
 

@@ -14,23 +14,85 @@ constants: a model is "an empty shell" until ``K.function`` compiles it and arra
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
-from minikeras import config, ops
+from minikeras import ops
 from minikeras.autograd import gradients  # noqa: F401
-from minikeras.config import (epsilon, floatx, image_data_format, set_epsilon,  # noqa: F401
-                              set_floatx, set_image_data_format)
+from minikeras.config import (  # noqa: F401
+    epsilon,
+    floatx,
+    image_data_format,
+    set_epsilon,
+    set_floatx,
+    set_image_data_format,
+)
 from minikeras.graph import Function, evaluate, format_graph
 from minikeras.ops import (  # noqa: F401  (the math, re-exported under Keras names)
-    abs, argmax, argmin, batch_dot, batch_flatten, bernoulli_like, binary_crossentropy, cast,
-    categorical_crossentropy, clip, concatenate, count, dot, elu, equal, exp, expand_dims,
-    flatten, gather, greater, greater_equal, hard_sigmoid, less, less_equal, log,
-    log_softmax, logical_and, logical_not, logical_or, matmul, max, maximum, mean, min,
-    minimum, not_equal, one_hot, ones_like, pad, permute_dimensions, prod, repeat, reshape,
-    selu, sigmoid, sign, softmax, softplus, softsign, sparse_categorical_crossentropy, sqrt,
-    square, squeeze, stack, std, stop_gradient, sum, tanh, tile, transpose, var, zeros_like)
+    abs,
+    argmax,
+    argmin,
+    batch_dot,
+    batch_flatten,
+    bernoulli_like,
+    binary_crossentropy,
+    cast,
+    categorical_crossentropy,
+    clip,
+    concatenate,
+    count,
+    dot,
+    elu,
+    equal,
+    exp,
+    expand_dims,
+    flatten,
+    gather,
+    greater,
+    greater_equal,
+    hard_sigmoid,
+    less,
+    less_equal,
+    log,
+    log_softmax,
+    logical_and,
+    logical_not,
+    logical_or,
+    matmul,
+    max,
+    maximum,
+    mean,
+    min,
+    minimum,
+    not_equal,
+    one_hot,
+    ones_like,
+    pad,
+    permute_dimensions,
+    prod,
+    repeat,
+    reshape,
+    selu,
+    sigmoid,
+    sign,
+    softmax,
+    softplus,
+    softsign,
+    sparse_categorical_crossentropy,
+    sqrt,
+    square,
+    squeeze,
+    stack,
+    std,
+    stop_gradient,
+    sum,
+    tanh,
+    tile,
+    transpose,
+    var,
+    zeros_like,
+)
 from minikeras.tensor import Constant, Placeholder, Tensor, Variable
 
 # ---------------------------------------------------------------- leaves of the graph
@@ -88,7 +150,7 @@ def function(inputs: Sequence[Tensor], outputs, updates=(), name=None, **kwargs)
     return Function(inputs, outputs, updates or (), name)
 
 
-def eval(x: Tensor) -> np.ndarray:  # noqa: A001 (Keras's name)
+def eval(x: Tensor) -> np.ndarray:
     """The value of a tensor that needs no placeholders."""
     return evaluate(x)
 
@@ -200,7 +262,7 @@ def in_test_phase(x, alt, training=None):
 # ---------------------------------------------------------------- Keras 2 argument names
 
 
-def pow(x, a) -> Tensor:  # noqa: A001
+def pow(x, a) -> Tensor:
     return ops.power(x, a)
 
 
@@ -225,7 +287,7 @@ def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None) -> Tens
     return ops.random_uniform(shape, minval, maxval, dtype, seed)
 
 
-def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None) -> Tensor:
+def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None) -> Tensor:  # noqa: F811
     return ops.random_normal(shape, mean, stddev, dtype, seed)
 
 

@@ -569,7 +569,7 @@ class LearningRateScheduler(Callback):
             lr = self.schedule(epoch)
         if not isinstance(lr, (float, np.float32, np.float64)):
             message = f"The output of the `schedule` function should be a float. Got: {lr}"
-            raise ValueError(message)  # noqa: TRY004 (Keras raises ValueError here)
+            raise ValueError(message)
         _set_lr(optimizer, float(lr))
         if self.verbose > 0:
             print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to "

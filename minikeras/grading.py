@@ -14,7 +14,8 @@ Exercise 1.1 passed (1 case)
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 

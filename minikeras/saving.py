@@ -90,7 +90,7 @@ def deserialize_function(spec: dict, safe_mode: bool):
         cfg = spec["config"]
         namespace = _lambda_namespace()
         if cfg["name"] == "<lambda>":
-            return eval(cfg["source"], namespace)  # noqa: S307 (explicitly allowed)
+            return eval(cfg["source"], namespace)
         exec(cfg["source"], namespace)  # noqa: S102 (explicitly allowed)
         return namespace[cfg["name"]]
     raise ValueError(
@@ -326,7 +326,7 @@ def _rebuild(structure, tensors):
     raise ValueError(f"malformed model config near {structure!r}")
 
 
-def load_model(filepath, custom_objects=None, compile: bool = True,  # noqa: A002
+def load_model(filepath, custom_objects=None, compile: bool = True,
                safe_mode: bool = True):
     """Read a ``.keras`` file written by ``save_model``."""
     with zipfile.ZipFile(filepath) as z:

@@ -236,4 +236,4 @@ class Variable(Tensor):
         return value
 
 
-from minikeras import ops  # noqa: E402  (ops builds Tensors, so it comes after them)
+from minikeras import ops

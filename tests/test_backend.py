@@ -103,3 +103,12 @@ def test_image_dim_ordering_aliases():
     K.set_image_data_format("channels_last")
     with pytest.raises(ValueError, match="channels_last"):
         K.set_image_data_format("rgb_last")
+
+
+def test_asking_for_cuda_where_there_is_none_is_a_clear_error():
+    import numba.cuda
+    if numba.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    with pytest.raises(RuntimeError, match="CUDA kernels are not available"):
+        mk.set_device("cuda")
+    assert mk.config.device() == "cpu"  # no silent switch, and no half-switched state

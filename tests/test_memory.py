@@ -36,7 +36,7 @@ def test_changing_batch_sizes_give_fresh_correct_results(sizes):
 
 def test_outputs_are_never_overwritten_by_later_calls():
     """Outputs (even views of pooled buffers, like a reshape) belong to the caller."""
-    x, f = _mlp_function()
+    _, f = _mlp_function()
     first = f([np.ones((4, 50), "float32")])
     kept = [a.copy() for a in first]
     for _ in range(3):
@@ -46,7 +46,7 @@ def test_outputs_are_never_overwritten_by_later_calls():
 
 
 def test_steady_state_calls_allocate_almost_nothing():
-    x, f = _mlp_function()
+    _, f = _mlp_function()
     data = np.random.default_rng(2).normal(size=(256, 50)).astype("float32")
     f([data])  # first call: buffers are made and adopted
 

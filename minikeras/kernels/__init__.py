@@ -19,7 +19,7 @@ array([0., 0., 0.], dtype=float32)
 from __future__ import annotations
 
 import os
-from typing import Callable
+from collections.abc import Callable
 
 from minikeras import config
 from minikeras.kernels.reference import KERNELS as REFERENCE

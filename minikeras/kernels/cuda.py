@@ -22,15 +22,21 @@ below use exactly that.
 The generic kernels (as in minitorch; their CPU twins are in ``cpu.py``)
 -----------------------------------------------------------------------
 * ``_map``:     ``out[i] = f(x[i])``                    tanh, exp, relu, clip, ...
-* ``_zip``:     ``out[i] = f(a[.], b[.])``              add, multiply, greater, ... with
-  NumPy broadcasting
+* ``_zip``:     ``out[i] = f(a[.], b[.])``              add, multiply, greater, tanh_grad,
+  ... with NumPy broadcasting
 * ``_where``:   ``out[i] = a[.] if cond[.] else b[.]``  (a zip of three)
 * ``_copy``:    ``out[.] = x[.]``                       every op that only *moves* elements:
   cast, transpose, broadcast_like, getitem, tile, pad, concatenate
 * ``_reduce``:  one block per output element; its threads share the elements and then
   combine their partial results in shared memory, halving the count each step (a tree)
-* ``_matmul``:  16 x 16 tiles of both matrices staged in shared memory
-* and a few one-thread-per-row kernels: softmax, argmax, one_hot, gather.
+* ``matmul_tiles`` (made by ``_make_matmul``): 16 x 16 tiles of both matrices staged in
+  shared memory
+* and a few small ones: softmax and argmax (a thread per row), one_hot, gather and
+  scatter-add (a thread per element).
+
+Random numbers are drawn on the host by the reference kernels themselves and uploaded, so
+a seed gives the same weights and dropout masks on the CPU and on the GPU. The fused
+in-place optimizer steps are here too (``IN_PLACE_KERNELS``), but not in ``kernel_table``.
 
 As in ``cpu.py``, the scalar function a generic kernel applies is picked by a small
 integer code (``TANH``, ``ADD``, ``SUM``, ...), so each kernel is compiled once per dtype
@@ -93,9 +99,10 @@ MAX_GRID_Z = 65535     # CUDA's limit on the third grid dimension (matmul's batc
 
 # ---- scalar functions, picked by code ----
 (TANH, EXP, LOG, SQRT, SQUARE, ABS, NEGATIVE, SIGN, SIGMOID, RELU, ELU, SOFTPLUS,
- LOGICAL_NOT, CLIP) = range(14)
+ LOGICAL_NOT, CLIP, SCALE) = range(15)
 (ADD, SUBTRACT, MULTIPLY, DIVIDE, POWER, MAXIMUM, MINIMUM, GREATER, GREATER_EQUAL, LESS,
- LESS_EQUAL, EQUAL, NOT_EQUAL, LOGICAL_AND, LOGICAL_OR) = range(15)
+ LESS_EQUAL, EQUAL, NOT_EQUAL, LOGICAL_AND, LOGICAL_OR, TANH_GRAD, SIGMOID_GRAD, BIAS_TANH,
+ BIAS_RELU) = range(19)
 SUM, MAX, MIN, PROD = range(4)
 
 _UNARY = {"tanh": TANH, "exp": EXP, "log": LOG, "sqrt": SQRT, "square": SQUARE, "abs": ABS,
@@ -105,7 +112,8 @@ _BINARY = {"add": ADD, "subtract": SUBTRACT, "multiply": MULTIPLY, "divide": DIV
            "power": POWER, "maximum": MAXIMUM, "minimum": MINIMUM, "greater": GREATER,
            "greater_equal": GREATER_EQUAL, "less": LESS, "less_equal": LESS_EQUAL,
            "equal": EQUAL, "not_equal": NOT_EQUAL, "logical_and": LOGICAL_AND,
-           "logical_or": LOGICAL_OR}
+           "logical_or": LOGICAL_OR, "tanh_grad": TANH_GRAD, "sigmoid_grad": SIGMOID_GRAD,
+           "bias_tanh": BIAS_TANH, "bias_relu": BIAS_RELU}
 
 _EXP_MAX = 709.782712893384  # log of the largest float64: e ** v overflows above it
 
@@ -118,7 +126,8 @@ def _isnan(v):
 
 @cuda.jit(device=True)
 def _unary_fn(code, v, p, q):
-    """f(v) for the unary op ``code``; ``p`` is elu's alpha, ``[p, q]`` clip's range."""
+    """f(v) for the unary op ``code``; ``p`` is elu's alpha or the factor of SCALE,
+    ``[p, q]`` clip's range."""
     if code == TANH:
         return math.tanh(v)
     elif code == EXP:
@@ -147,6 +156,8 @@ def _unary_fn(code, v, p, q):
         return math.log1p(math.exp(-abs(v))) + (v if v > 0 else 0.0)
     elif code == LOGICAL_NOT:
         return v == 0
+    elif code == SCALE:
+        return v * p
     else:  # CLIP: min(max(v, p), q), with comparisons so that NaN stays NaN
         v = p if v < p else v  # noqa: FURB136 (not max(): a NaN must survive)
         return q if v > q else v  # noqa: FURB136
@@ -183,8 +194,17 @@ def _binary_fn(code, a, b):
         return a != b
     elif code == LOGICAL_AND:
         return a != 0 and b != 0
-    else:  # LOGICAL_OR
+    elif code == LOGICAL_OR:
         return a != 0 or b != 0
+    elif code == TANH_GRAD:  # a = g, b = y = tanh(x): g * (1 - y^2), the gradient of tanh
+        return a * (1.0 - b * b)
+    elif code == SIGMOID_GRAD:  # a = g, b = y = sigmoid(x): g * y * (1 - y)
+        return a * b * (1.0 - b)
+    elif code == BIAS_TANH:  # a Dense layer's bias add and its activation in one pass
+        return math.tanh(a + b)
+    else:  # BIAS_RELU
+        total = a + b
+        return total if (total > 0 or _isnan(total)) else 0.0
 
 
 @cuda.jit(device=True)
@@ -576,7 +596,7 @@ def _unary_kernel(name: str):
     return kernel
 
 
-def _binary_kernel(name: str):
+def _binary_kernel(name: str, doc: str | None = None):
     code = _BINARY[name]
 
     def kernel(a, b):
@@ -589,7 +609,7 @@ def _binary_kernel(name: str):
         return out
 
     kernel.__name__ = kernel.__qualname__ = name
-    kernel.__doc__ = f"np.{name}, elementwise with NumPy broadcasting, on the GPU."
+    kernel.__doc__ = doc or f"np.{name}, elementwise with NumPy broadcasting, on the GPU."
     return kernel
 
 
@@ -663,9 +683,9 @@ def _along_axis(shape, axis):
 
 def _softmax_op(name, x, axis):
     x = _dev(x)
-    if x.size == 0:
+    if x.size == 0 or x.ndim == 0:  # no rows: the reference says what that gives
         return _on_host(name, x, axis=axis)
-    axis = axis % x.ndim if x.ndim else axis
+    axis = int(axis) % x.ndim
     out = _empty(x.shape, _result_dtype("exp", x.dtype))  # float stays, int -> float64
     kept_shape, kept_strides, n, stride = _along_axis(x.shape, axis)
     _launch(_softmax, x.size // n, _flat(x), kept_shape, kept_strides, n, stride,
@@ -997,20 +1017,115 @@ def random_normal(shape, mean, stddev, dtype, rng):
     return to_device(REF["random_normal"](shape, mean, stddev, dtype, rng))
 
 
-def bernoulli_like(x, p, rng):
-    """A 0/1 mask shaped like x, each entry 1 with probability p.
+def bernoulli_like(x, p, value, rng):
+    """``value`` with probability p, else 0, in an array shaped like x.
 
-    Drawn on the host from the node's generator exactly as the reference kernel draws it,
-    so CPU and GPU training see the same dropout masks; it travels as one byte per entry
-    (bool) and becomes x's dtype on the GPU."""
-    keep = rng.random(tuple(x.shape), dtype=np.float32) < p
-    return cast(to_device(keep), x.dtype)
+    The reference kernel itself draws the mask on the host, asked for booleans (x's values
+    are never read, only its shape), so CPU and GPU training see the same dropout masks.
+    The mask travels as one byte per entry and becomes ``value`` or 0 on the GPU."""
+    keep = REF["bernoulli_like"](_standin(x.shape, np.bool_), p, True, rng)
+    return _map_op(SCALE, to_device(keep), x.dtype, float(np.asarray(value, x.dtype)))
+
+
+# ---- fused optimizer steps, in place (not in kernel_table, see below) ----
+# Each overwrites the parameter p and its slots, doing the arithmetic of the reference
+# kernel of the same name in the same order, in p's dtype. The learning rate is a 0-d
+# array computed by the graph; the kernel reads it on the GPU (lr[0]), which saves
+# copying it back to the host on every step.
+@cuda.jit(cache=True)
+def _sgd_momentum_step(p, m, g, lr, momentum, nesterov):
+    i = cuda.grid(1)
+    if i < p.size:
+        step = lr[0] * g[i]
+        m_i = m[i] * momentum - step
+        m[i] = m_i
+        if nesterov:
+            p[i] += momentum * m_i - step
+        else:
+            p[i] += m_i
+
+
+@cuda.jit(cache=True)
+def _adam_step(p, m, v, g, alpha, one_minus_b1, one_minus_b2, epsilon):
+    i = cuda.grid(1)
+    if i < p.size:
+        g_i = g[i]
+        m_i = m[i] + (g_i - m[i]) * one_minus_b1
+        v_i = v[i] + (g_i * g_i - v[i]) * one_minus_b2
+        m[i] = m_i
+        v[i] = v_i
+        p[i] -= m_i * alpha[0] / (math.sqrt(v_i) + epsilon)
+
+
+@cuda.jit(cache=True)
+def _rmsprop_step(p, v, g, lr, rho, one_minus_rho, epsilon):
+    i = cuda.grid(1)
+    if i < p.size:
+        g_i = g[i]
+        v_i = v[i] * rho + one_minus_rho * (g_i * g_i)
+        v[i] = v_i
+        p[i] -= lr[0] * g_i / math.sqrt(v_i + epsilon)
+
+
+def _in_place(*arrays):
+    """The flat views of the device arrays a step overwrites (host arrays would be
+    updated in a copy that nobody sees: refuse them)."""
+    for a in arrays:
+        if not _is_device(a) or not a.is_c_contiguous():
+            raise TypeError("an in-place step needs contiguous device arrays to write into, "
+                            f"got {type(a).__name__}")
+    return [_flat(a) for a in arrays]
+
+
+def _same_type(value, dtype):
+    """A scalar as a 1-element device array of ``dtype`` (a device value stays there)."""
+    if _is_device(value) and value.dtype == dtype:
+        return _flat(value)
+    return to_device(np.asarray(to_host(value), dtype).reshape(1))
+
+
+def sgd_momentum_step(p, m, g, lr, momentum, nesterov):
+    """m = momentum * m - lr * g; p += m (or p += momentum * m - lr * g, Nesterov)."""
+    t = p.dtype.type
+    p_, m_ = _in_place(p, m)
+    _launch(_sgd_momentum_step, p.size, p_, m_, _flat(_dev(g)), _same_type(lr, p.dtype),
+            t(momentum), bool(nesterov))
+
+
+def adam_step(p, m, v, g, alpha, beta_1, beta_2, epsilon):
+    """m += (g - m)(1 - b1); v += (g^2 - v)(1 - b2); p -= m * alpha / (sqrt(v) + eps)."""
+    t = p.dtype.type
+    p_, m_, v_ = _in_place(p, m, v)
+    _launch(_adam_step, p.size, p_, m_, v_, _flat(_dev(g)), _same_type(alpha, p.dtype),
+            t(1 - beta_1), t(1 - beta_2), t(epsilon))
+
+
+def rmsprop_step(p, v, g, lr, rho, epsilon):
+    """v = rho v + (1 - rho) g^2; p -= lr * g / sqrt(v + eps)."""
+    t = p.dtype.type
+    p_, v_ = _in_place(p, v)
+    _launch(_rmsprop_step, p.size, p_, v_, _flat(_dev(g)), _same_type(lr, p.dtype), t(rho),
+            t(1 - rho), t(epsilon))
+
+
+# The fused steps are kept out of kernel_table(): the optimizers use them wherever
+# kernels.has() finds them, and the executor runs in-place steps on host arrays only. To
+# use them on the GPU, the executor must call them with the variables' device copies
+# (and mark those newer), then add IN_PLACE_KERNELS to the table.
+IN_PLACE_KERNELS = {"sgd_momentum_step": sgd_momentum_step, "adam_step": adam_step,
+                    "rmsprop_step": rmsprop_step}
 
 
 # ---- the table ----
+_BINARY_DOCS = {
+    "tanh_grad": "g * (1 - y ** 2), the gradient of tanh from its output y, in one pass.",
+    "sigmoid_grad": "g * y * (1 - y), the gradient of sigmoid from its output y, in one pass.",
+    "bias_tanh": "tanh(z + b): a Dense layer's bias add and tanh in one pass.",
+    "bias_relu": "max(z + b, 0): a Dense layer's bias add and relu in one pass.",
+}
 KERNELS = {
     **{name: _unary_kernel(name) for name in _UNARY},
-    **{name: _binary_kernel(name) for name in _BINARY},
+    **{name: _binary_kernel(name, _BINARY_DOCS.get(name)) for name in _BINARY},
     **{fn.__name__.rstrip("_"): fn for fn in (
         elu, clip, where, cast, zeros_like, ones_like, identity, stop_gradient,
         softmax, log_softmax, sum_like, broadcast_like, sum_, max_, min_, prod, argmax,
@@ -1021,7 +1136,8 @@ KERNELS = {
 
 
 def kernel_table() -> dict:
-    """op name -> CUDA kernel, for every op of the reference (raises ImportError when
-    there is no GPU and no simulator)."""
+    """op name -> CUDA kernel, for every op of the reference but the fused in-place
+    optimizer steps (see IN_PLACE_KERNELS). Raises ImportError when there is no GPU and
+    no simulator."""
     _require_cuda()
     return dict(KERNELS)

@@ -320,7 +320,7 @@ def bernoulli_like(x, p, value, rng):
 
 def bernoulli_threshold(p: float) -> int:
     """16-bit draws below this number happen with probability p (to within 1/65536)."""
-    return 65536 if p >= 1.0 else min(int(round(p * 65536)), 65535)
+    return 65536 if p >= 1.0 else min(round(p * 65536), 65535)
 
 
 def random_bits16(rng, n: int) -> np.ndarray:

@@ -1,11 +1,35 @@
 """Layers: the building blocks of models (``from minikeras.layers import Dense``)."""
 from minikeras.layers.base import InputSpec, Layer  # noqa: F401
 from minikeras.layers.core import (  # noqa: F401
-    Activation, Dense, Dropout, Embedding, Flatten, Input, InputLayer, Lambda, Masking,
-    Permute, RepeatVector, Reshape)
+    Activation,
+    Dense,
+    Dropout,
+    Embedding,
+    Flatten,
+    Input,
+    InputLayer,
+    Lambda,
+    Masking,
+    Permute,
+    RepeatVector,
+    Reshape,
+)
 from minikeras.layers.merge import (  # noqa: F401
-    Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract, add, average,
-    concatenate, maximum, minimum, multiply, subtract)
+    Add,
+    Average,
+    Concatenate,
+    Maximum,
+    Minimum,
+    Multiply,
+    Subtract,
+    add,
+    average,
+    concatenate,
+    maximum,
+    minimum,
+    multiply,
+    subtract,
+)
 
 
 def get(name: str):

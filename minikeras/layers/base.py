@@ -101,10 +101,9 @@ class InputSpec:
         for axis, size in self.axes.items():
             if -n <= axis < n and shape[axis] not in (None, size):
                 return f"expected axis {axis} of input shape to have value {size}"
-        if self.shape is not None:
-            if len(self.shape) != n or any(a not in (None, b) and b is not None
-                                           for a, b in zip(self.shape, shape)):
-                return f"expected shape={format_shape(self.shape)}"
+        if self.shape is not None and (len(self.shape) != n or any(
+                a not in (None, b) and b is not None for a, b in zip(self.shape, shape))):
+            return f"expected shape={format_shape(self.shape)}"
         return None
 
 

@@ -17,7 +17,8 @@ import math
 
 import numpy as np
 
-from minikeras import activations, backend as K, config, initializers, ops
+from minikeras import activations, config, initializers, ops
+from minikeras import backend as K
 from minikeras.layers.base import InputSpec, Layer, Node
 from minikeras.tensor import format_shape
 
@@ -51,7 +52,7 @@ class InputLayer(Layer):
                 "name": self.name}
 
 
-def Input(shape=None, batch_size=None, name=None, dtype=None, batch_shape=None):  # noqa: N802
+def Input(shape=None, batch_size=None, name=None, dtype=None, batch_shape=None):
     """A symbolic input tensor for a functional model (Keras's ``keras.Input``).
 
     >>> x = Input(shape=(28, 28))

@@ -3,7 +3,7 @@ from minikeras.models.model import Model  # noqa: F401
 from minikeras.models.sequential import Sequential  # noqa: F401
 
 
-def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # noqa: A002
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """Load a model saved with ``model.save`` (a .keras zip; no code runs unless
     ``safe_mode=False`` and the model has Lambda layers)."""
     from minikeras.saving import load_model as _load

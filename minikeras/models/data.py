@@ -90,7 +90,7 @@ def split_validation(xs, ys, fraction: float):
     if not 0.0 < fraction < 1.0:
         raise ValueError(f"validation_split must be between 0 and 1, got {fraction}")
     n = len(xs[0])
-    split_at = int(math.ceil(n * (1.0 - fraction)))
+    split_at = math.ceil(n * (1.0 - fraction))
     if split_at == 0 or split_at == n:
         raise ValueError(f"validation_split={fraction} leaves no samples for training or for "
                          f"validation out of {n}")

@@ -23,8 +23,13 @@ import numpy as np
 
 from minikeras import backend as K
 from minikeras import config, kernels
-from minikeras.models.data import (batches, check_inputs, split_validation, to_arrays,
-                                   to_target_arrays)
+from minikeras.models.data import (
+    batches,
+    check_inputs,
+    split_validation,
+    to_arrays,
+    to_target_arrays,
+)
 from minikeras.tensor import Origin
 
 

@@ -2,23 +2,81 @@
 
 Data flows one way: layers -> ops -> kernels. Ops never touch arrays themselves.
 """
-from minikeras.ops.core import REGISTRY, Op, ShapeError, as_tensor, as_tensors  # noqa: F401
-from minikeras.ops.broadcast import broadcast_like, sum_like, unbroadcast  # noqa: F401
-from minikeras.ops.elementwise import (  # noqa: F401
-    abs, add, cast, identity, clip, divide, equal, exp, greater, greater_equal, less, less_equal, log,
-    logical_and, logical_not, logical_or, maximum, minimum, multiply, negative, not_equal,
-    ones_like, power, sign, sqrt, square, stop_gradient, subtract, where, zeros_like)
-from minikeras.ops.shapes import (  # noqa: F401
-    batch_flatten, concatenate, expand_dims, flatten, gather, gather_grad, getitem,
-    getitem_grad, one_hot, pad, permute_dimensions, repeat, reshape, reshape_like, squeeze,
-    stack, swap_last_two, tile, transpose, untile)
-from minikeras.ops.reductions import (  # noqa: F401
-    argmax, argmin, count, max, mean, min, prod, std, sum, var)
 from minikeras.ops.activations import (  # noqa: F401
-    elu, hard_sigmoid, log_softmax, relu, selu, sigmoid, sigmoid_grad, softmax, softplus,
-    softsign, tanh, tanh_grad)
+    elu,
+    hard_sigmoid,
+    log_softmax,
+    relu,
+    selu,
+    sigmoid,
+    sigmoid_grad,
+    softmax,
+    softplus,
+    softsign,
+    tanh,
+    tanh_grad,
+)
+from minikeras.ops.broadcast import broadcast_like, sum_like, unbroadcast  # noqa: F401
+from minikeras.ops.core import REGISTRY, Op, ShapeError, as_tensor, as_tensors  # noqa: F401
+from minikeras.ops.elementwise import (  # noqa: F401
+    abs,
+    add,
+    cast,
+    clip,
+    divide,
+    equal,
+    exp,
+    greater,
+    greater_equal,
+    identity,
+    less,
+    less_equal,
+    log,
+    logical_and,
+    logical_not,
+    logical_or,
+    maximum,
+    minimum,
+    multiply,
+    negative,
+    not_equal,
+    ones_like,
+    power,
+    sign,
+    sqrt,
+    square,
+    stop_gradient,
+    subtract,
+    where,
+    zeros_like,
+)
 from minikeras.ops.linalg import batch_dot, dot, matmul  # noqa: F401
-from minikeras.ops.random import (  # noqa: F401
-    bernoulli_like, dropout, random_normal, random_uniform, set_seed)
 from minikeras.ops.losses import (  # noqa: F401
-    binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy)
+    binary_crossentropy,
+    categorical_crossentropy,
+    sparse_categorical_crossentropy,
+)
+from minikeras.ops.random import bernoulli_like, dropout, random_normal, random_uniform, set_seed  # noqa: F401
+from minikeras.ops.reductions import argmax, argmin, count, max, mean, min, prod, std, sum, var  # noqa: F401
+from minikeras.ops.shapes import (  # noqa: F401
+    batch_flatten,
+    concatenate,
+    expand_dims,
+    flatten,
+    gather,
+    gather_grad,
+    getitem,
+    getitem_grad,
+    one_hot,
+    pad,
+    permute_dimensions,
+    repeat,
+    reshape,
+    reshape_like,
+    squeeze,
+    stack,
+    swap_last_two,
+    tile,
+    transpose,
+    untile,
+)

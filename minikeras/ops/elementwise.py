@@ -13,8 +13,16 @@ from __future__ import annotations
 import numpy as np
 
 from minikeras.ops.broadcast import unbroadcast
-from minikeras.ops.core import (Op, ShapeError, Tensor, as_tensors, boolean_result,
-                                broadcasting, floating, same_as_input)
+from minikeras.ops.core import (
+    Op,
+    ShapeError,
+    Tensor,
+    as_tensors,
+    boolean_result,
+    broadcasting,
+    floating,
+    same_as_input,
+)
 
 
 def _binary(op: Op):
@@ -104,7 +112,7 @@ def _square_grad(y, g):
     return [g * 2.0 * y.inputs[0]]
 
 
-abs = Op("abs", same_as_input, _abs_grad)  # noqa: A001 (Keras calls it K.abs)
+abs = Op("abs", same_as_input, _abs_grad)
 sign = Op("sign", same_as_input)  # flat almost everywhere: no gradient flows
 exp = Op("exp", floating, _exp_grad)
 log = Op("log", floating, _log_grad)
@@ -125,8 +133,7 @@ _CLIP = Op("clip", same_as_input, _clip_grad)
 def clip(x, min_value: float, max_value: float) -> Tensor:
     """Limit values to [min_value, max_value] (K.clip)."""
     (x,) = as_tensors(x)
-    if max_value < min_value:
-        max_value = min_value  # Keras does the same
+    max_value = max(max_value, min_value)  # Keras does the same
     return _CLIP(x, min_value=float(min_value), max_value=float(max_value))
 
 
@@ -144,7 +151,7 @@ logical_not = Op("logical_not", lambda x: (x.shape, "bool"))
 
 # ---- choosing and converting ----
 def _where_infer(cond, a, b):
-    shape, dtype = broadcasting(cond, a, b)
+    shape, _ = broadcasting(cond, a, b)
     return shape, np.result_type(np.dtype(a.dtype), np.dtype(b.dtype)).name
 
 

@@ -64,9 +64,9 @@ def _reducer(op: Op, doc: str):
     return reduce
 
 
-sum = _reducer(_SUM, "Sum of elements along ``axis`` (all axes if None).")  # noqa: A001
-max = _reducer(_MAX, "Largest element along ``axis``.")  # noqa: A001
-min = _reducer(_MIN, "Smallest element along ``axis``.")  # noqa: A001
+sum = _reducer(_SUM, "Sum of elements along ``axis`` (all axes if None).")
+max = _reducer(_MAX, "Largest element along ``axis``.")
+min = _reducer(_MIN, "Smallest element along ``axis``.")
 prod = _reducer(_PROD, "Product of elements along ``axis``.")
 
 

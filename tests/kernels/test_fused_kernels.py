@@ -35,10 +35,10 @@ def test_activation_grads(name, shape, dtype):
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize("name, n_slots, attrs", [
-    ("sgd_momentum_step", 1, dict(momentum=0.9, nesterov=True)),
-    ("sgd_momentum_step", 1, dict(momentum=0.5, nesterov=False)),
-    ("adam_step", 2, dict(beta_1=0.9, beta_2=0.999, epsilon=1e-7)),
-    ("rmsprop_step", 1, dict(rho=0.9, epsilon=1e-7)),
+    ("sgd_momentum_step", 1, {"momentum": 0.9, "nesterov": True}),
+    ("sgd_momentum_step", 1, {"momentum": 0.5, "nesterov": False}),
+    ("adam_step", 2, {"beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7}),
+    ("rmsprop_step", 1, {"rho": 0.9, "epsilon": 1e-7}),
 ])
 def test_optimizer_steps_in_place(name, n_slots, attrs, shape, dtype):
     rng = np.random.default_rng(1)

@@ -9,7 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
-import lessons as tools  # noqa: E402
+import lessons as tools
 
 LESSONS = tools.lesson_paths()
 MIN_CHECKS = 4
