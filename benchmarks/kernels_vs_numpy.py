@@ -41,7 +41,7 @@ def main():
             name = label.split(" ")[0]
             t_numba = best(cpu.ALL[name], *args)
             t_numpy = best(REF[name], *args)
-            print(f"{label:14}{str(shape):>14}{t_numba * 1e3:10.3f}{t_numpy * 1e3:10.3f}"
+            print(f"{label:14}{shape!s:>14}{t_numba * 1e3:10.3f}{t_numpy * 1e3:10.3f}"
                   f"{t_numpy / t_numba:13.2f}{'yes' if name in cpu.DISPATCHED else 'no':>12}")
 
 

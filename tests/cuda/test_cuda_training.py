@@ -3,11 +3,11 @@ import os
 
 os.environ.setdefault("NUMBA_ENABLE_CUDASIM", "1")
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import numpy as np
+import pytest
 
-import minikeras as mk  # noqa: E402
-from minikeras.layers import Activation, Dense, Dropout  # noqa: E402
+import minikeras as mk
+from minikeras.layers import Activation, Dense, Dropout
 
 
 def _train(device, optimizer):
