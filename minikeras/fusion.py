@@ -1,9 +1,14 @@
 """Rewriting an execution plan: a few common patterns of nodes become one fused kernel.
 
 The graph a learner builds (and prints, and differentiates) never changes. Only the plan
-a compiled function runs is rewritten: where a Dense layer's bias add feeds nothing but an
-activation, ``tanh(add(z, b))`` runs as one kernel ``bias_tanh(z, b)`` that reads ``z``
-once and writes the result once, and the intermediate sum is never stored.
+a compiled function runs is rewritten. Two patterns of the classic MLP:
+
+* forward, a Dense layer's bias add that feeds nothing but an activation:
+  ``tanh(add(z, b))`` runs as one kernel ``bias_tanh(z, b)``;
+* backward, the gradient coming back through dropout, ``g * mask``, times tanh's slope:
+  ``tanh_grad(multiply(g, mask), y)`` runs as ``tanh_grad_scaled(g, mask, y)``.
+
+Each saves a whole pass over memory, and the intermediate is never stored.
 
 ``MINIKERAS_FUSE=0`` turns rewriting off: the plain plan gives the same numbers (to a few
 units in the last place for tanh, whose fused kernel uses a rational approximation).
@@ -21,6 +26,8 @@ from collections import Counter
 from minikeras import kernels
 
 BIAS_ACTIVATIONS = {"tanh": "bias_tanh", "relu": "bias_relu"}
+# backward: the gradient arriving through dropout, (g * mask), times the activation's slope
+SCALED_GRADS = {"tanh_grad": "tanh_grad_scaled", "sigmoid_grad": "sigmoid_grad_scaled"}
 
 
 def _is_bias_add(node) -> bool:
@@ -33,6 +40,15 @@ def _is_bias_add(node) -> bool:
             and node.dtype in ("float32", "float64"))
 
 
+def _is_plain_product(node, user) -> bool:
+    """``g * s`` of one shape and float type (no broadcasting), as the user's input."""
+    if node is None or node.op is None or node.op.name != "multiply":
+        return False
+    g, s = node.inputs
+    return (g.shape == s.shape == node.shape == user.shape and None not in node.shape[1:]
+            and g.dtype == s.dtype == user.dtype)
+
+
 def plan(nodes, keep=()) -> list[tuple[int, str, tuple[int, ...], dict]]:
     """(node index, kernel name, input indices, attrs) for each node that runs, in order.
 
@@ -42,16 +58,34 @@ def plan(nodes, keep=()) -> list[tuple[int, str, tuple[int, ...], dict]]:
     readers = Counter(id(t) for node in nodes for t in node.inputs)
     steps = {i: (node.op.name, tuple(index[id(t)] for t in node.inputs), node.attrs)
              for i, node in enumerate(nodes) if node.op is not None}
-    if kernels.fusion_enabled():
-        for i, node in enumerate(nodes):
-            if node.op is None or node.op.name not in BIAS_ACTIVATIONS:
-                continue
-            added = node.inputs[0]
-            a = index[id(added)]
-            fused = BIAS_ACTIVATIONS[node.op.name]
-            if (_is_bias_add(added) and readers[id(added)] == 1 and a not in keep
-                    and kernels.has(fused)):
-                z, b = added.inputs
-                steps[i] = (fused, (index[id(z)], index[id(b)]), {})
-                del steps[a]
+    if not kernels.fusion_enabled():
+        return [(i, *steps[i]) for i in sorted(steps)]
+
+    def absorbable(t) -> bool:
+        """Is ``t`` an intermediate that only the node being fused reads?"""
+        return readers[id(t)] == 1 and index[id(t)] not in keep and index[id(t)] in steps
+
+    for i, node in enumerate(nodes):
+        name = node.op.name if node.op is not None else None
+        first = node.inputs[0] if node.inputs else None
+        if name in BIAS_ACTIVATIONS and _is_bias_add(first) and absorbable(first) \
+                and kernels.has(BIAS_ACTIVATIONS[name]):
+            z, b = first.inputs
+            steps[i] = (BIAS_ACTIVATIONS[name], (index[id(z)], index[id(b)]), {})
+            del steps[index[id(first)]]
+        elif name in SCALED_GRADS and kernels.has(SCALED_GRADS[name]):
+            # the product may arrive through sum_like(g * s, like): a no-op when the shapes
+            # agree at run time (the fused kernel checks, and falls back if they do not)
+            like, product = node.inputs[1], first
+            through = first is not None and first.op is not None and \
+                first.op.name == "sum_like" and absorbable(first)
+            if through:
+                product, like = first.inputs
+            if _is_plain_product(product, node) and absorbable(product):
+                g, s = product.inputs
+                ins = (index[id(g)], index[id(s)], index[id(node.inputs[1])], index[id(like)])
+                steps[i] = (SCALED_GRADS[name], ins, {})
+                del steps[index[id(product)]]
+                if through:
+                    del steps[index[id(first)]]
     return [(i, *steps[i]) for i in sorted(steps)]

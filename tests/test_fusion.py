@@ -64,3 +64,31 @@ def test_training_with_and_without_fusion_matches(monkeypatch):
         return model.get_weights()
     for a, b in zip(run("1"), run("0")):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+
+
+def test_gradient_through_dropout_and_tanh_is_one_kernel(monkeypatch):
+    mk.set_seed(8)
+    from minikeras.layers import Dense, Dropout
+    model = mk.Sequential([Dense(6, activation="tanh", input_shape=(4,)), Dropout(0.5),
+                           Dense(2)])
+    model.compile("sgd", "mse")
+    rng = np.random.default_rng(9)
+    x, y = rng.normal(size=(7, 4)), rng.normal(size=(7, 2))
+    model.train_on_batch(x, y)
+    fn = next(iter(model._functions.values()))[0]
+    names = [name for _, name, _, _ in fn.plan]
+    assert "tanh_grad_scaled" in names and "tanh_grad" not in names
+
+
+def test_fused_scaled_gradient_falls_back_when_the_product_was_broadcast():
+    """If g * s had to be summed back to `like` (a broadcast batch), the kernel does it."""
+    from minikeras.kernels import fused
+    from minikeras.kernels.reference import KERNELS as REF
+    rng = np.random.default_rng(10)
+    g, s = rng.normal(size=(4, 3)).astype("float32"), rng.normal(size=(4, 3)).astype("float32")
+    y = np.tanh(rng.normal(size=(1, 3))).astype("float32")
+    like = np.zeros((1, 3), "float32")
+    want = REF["tanh_grad"](REF["sum_like"](g * s, like), y)
+    for name in ("tanh_grad_scaled",):
+        np.testing.assert_array_equal(fused.KERNELS[name](g, s, y, like), want)
+        np.testing.assert_array_equal(REF[name](g, s, y, like), want)

@@ -1116,6 +1116,17 @@ IN_PLACE_KERNELS = {"sgd_momentum_step": sgd_momentum_step, "adam_step": adam_st
                     "rmsprop_step": rmsprop_step}
 
 
+# ---- compositions of the kernels above ----
+def tanh_grad_scaled(g, s, y, like):
+    """tanh_grad(sum_like(g * s, like), y): the gradient through dropout and tanh."""
+    return KERNELS["tanh_grad"](sum_like(KERNELS["multiply"](g, s), like), y)
+
+
+def sigmoid_grad_scaled(g, s, y, like):
+    """sigmoid_grad(sum_like(g * s, like), y)."""
+    return KERNELS["sigmoid_grad"](sum_like(KERNELS["multiply"](g, s), like), y)
+
+
 # ---- the table ----
 _BINARY_DOCS = {
     "tanh_grad": "g * (1 - y ** 2), the gradient of tanh from its output y, in one pass.",
@@ -1131,7 +1142,8 @@ KERNELS = {
         softmax, log_softmax, sum_like, broadcast_like, sum_, max_, min_, prod, argmax,
         argmin, count, reshape, reshape_like, transpose, expand_dims, squeeze, concatenate,
         tile, untile, pad, getitem, getitem_grad, gather, gather_grad, one_hot, matmul,
-        random_uniform, random_normal, bernoulli_like)},
+        random_uniform, random_normal, bernoulli_like, tanh_grad_scaled,
+        sigmoid_grad_scaled)},
 }
 
 

@@ -93,13 +93,28 @@ def _sigmoid_grad(g, y, out, one):
         out[i] = g[i] * y[i] * (one - y[i])
 
 
+@njit(cache=True)
+def _tanh_grad_scaled(g, s, y, out, one):
+    for i in range(out.size):
+        out[i] = (g[i] * s[i]) * (one - y[i] * y[i])
+
+
+@njit(cache=True)
+def _sigmoid_grad_scaled(g, s, y, out, one):
+    for i in range(out.size):
+        out[i] = (g[i] * s[i]) * y[i] * (one - y[i])
+
+
 def _activation_grad(loop, reference_kernel):
-    def kernel(g, y, out=None):
-        if g.shape != y.shape or g.dtype != y.dtype or g.dtype.kind != "f":
-            return reference_kernel(g, y)  # broadcasting or mixed types: the plain way
+    def kernel(*arrays, out=None):
+        g = arrays[0]
+        if any(a.shape != g.shape or a.dtype != g.dtype for a in arrays) or \
+                g.dtype.kind != "f":
+            return reference_kernel(*arrays)  # broadcasting or mixed types: the plain way
         if not fits(out, g.shape, g.dtype):
             out = np.empty(g.shape, g.dtype)
-        loop(_flat(g), _flat(y), out.reshape(-1), g.dtype.type(1))
+        n_inputs = 3 if len(arrays) == 4 else len(arrays)  # `like` only gives the shape
+        loop(*(_flat(a) for a in arrays[:n_inputs]), out.reshape(-1), g.dtype.type(1))
         return out
     kernel.accepts_out = True
     kernel.__name__ = reference_kernel.__name__
@@ -109,6 +124,8 @@ def _activation_grad(loop, reference_kernel):
 
 tanh_grad = _activation_grad(_tanh_grad, REFERENCE["tanh_grad"])
 sigmoid_grad = _activation_grad(_sigmoid_grad, REFERENCE["sigmoid_grad"])
+tanh_grad_scaled = _activation_grad(_tanh_grad_scaled, REFERENCE["tanh_grad_scaled"])
+sigmoid_grad_scaled = _activation_grad(_sigmoid_grad_scaled, REFERENCE["sigmoid_grad_scaled"])
 
 # ---- Dense + activation: z + b and the activation in one pass ----
 # Only relu is fused here. For tanh, the reference kernel (bias add into one buffer, then
@@ -164,4 +181,5 @@ bernoulli_like.accepts_out = True
 
 KERNELS = {"bernoulli_like": bernoulli_like, "bias_relu": bias_relu,
            "sgd_momentum_step": sgd_momentum_step, "adam_step": adam_step,
-           "rmsprop_step": rmsprop_step, "tanh_grad": tanh_grad, "sigmoid_grad": sigmoid_grad}
+           "rmsprop_step": rmsprop_step, "tanh_grad": tanh_grad, "sigmoid_grad": sigmoid_grad,
+           "tanh_grad_scaled": tanh_grad_scaled, "sigmoid_grad_scaled": sigmoid_grad_scaled}

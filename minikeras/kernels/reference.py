@@ -141,6 +141,19 @@ def sigmoid_grad(g, y):
 
 
 @kernel
+def tanh_grad_scaled(g, s, y, like):
+    """tanh_grad(sum_like(g * s, like), y): tanh's slope times a gradient that came
+    through dropout (g * mask), summed to ``like``'s shape if it was broadcast."""
+    return tanh_grad(sum_like(g * s, like), y)
+
+
+@kernel
+def sigmoid_grad_scaled(g, s, y, like):
+    """sigmoid_grad(sum_like(g * s, like), y)."""
+    return sigmoid_grad(sum_like(g * s, like), y)
+
+
+@kernel
 def softmax(x, axis):
     e = np.exp(x - np.max(x, axis=axis, keepdims=True))
     return e / np.sum(e, axis=axis, keepdims=True)

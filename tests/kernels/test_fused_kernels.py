@@ -85,3 +85,16 @@ def test_reference_bias_kernels_equal_the_unfused_ops():
     z, b = rng.normal(size=(6, 5)).astype("float32"), rng.normal(size=5).astype("float32")
     np.testing.assert_array_equal(REF["bias_tanh"](z, b), np.tanh(z + b))
     np.testing.assert_array_equal(REF["bias_relu"](z, b), np.maximum(z + b, 0))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape", [(1,), (3, 1), (4, 33), (2, 3, 4), (0, 5)])
+@pytest.mark.parametrize("name, plain", [("tanh_grad_scaled", "tanh_grad"),
+                                         ("sigmoid_grad_scaled", "sigmoid_grad")])
+def test_scaled_activation_grads_equal_the_unfused_pair(name, plain, shape, dtype):
+    rng = np.random.default_rng(4)
+    g, s, y = (rng.normal(size=shape).astype(dtype) for _ in range(3))
+    y = np.tanh(y)
+    want = REF[plain](g * s, y)
+    np.testing.assert_array_equal(fused.KERNELS[name](g, s, y, y), want)
+    np.testing.assert_array_equal(REF[name](g, s, y, y), want)
