@@ -512,7 +512,22 @@ class Adadelta(Optimizer):
         return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}
 
 
-class Adam(Optimizer):
+class _Moments(Optimizer):
+    """Shared by Adam, Adamax and Nadam: decay rates of the gradient's first and second
+    moments, and the epsilon that keeps the division away from zero."""
+
+    def __init__(self, learning_rate: float, beta_1: float, beta_2: float, epsilon: float,
+                 *, name: str, **kwargs):
+        super().__init__(learning_rate, name=name, **kwargs)
+        self.beta_1, self.beta_2 = float(beta_1), float(beta_2)
+        self.epsilon = _epsilon(epsilon)
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
+                "epsilon": self.epsilon}
+
+
+class Adam(_Moments):
     """Momentum and RMSprop together, with bias correction (Kingma and Ba, 2014).
 
     With a mean ``m`` and a mean square ``v`` of the gradient (both from 0) and
@@ -543,9 +558,7 @@ class Adam(Optimizer):
     def __init__(self, learning_rate: float = 0.001, beta_1: float = 0.9,
                  beta_2: float = 0.999, epsilon: float = 1e-7, amsgrad: bool = False, *,
                  name: str = "adam", **kwargs):
-        super().__init__(learning_rate, name=name, **kwargs)
-        self.beta_1, self.beta_2 = float(beta_1), float(beta_2)
-        self.epsilon = _epsilon(epsilon)
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, name=name, **kwargs)
         self.amsgrad = _bool("amsgrad", amsgrad)
 
     def build(self, params):
@@ -583,11 +596,10 @@ class Adam(Optimizer):
                              beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon)
 
     def get_config(self):
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
-                "epsilon": self.epsilon, "amsgrad": self.amsgrad}
+        return {**super().get_config(), "amsgrad": self.amsgrad}
 
 
-class Adamax(Optimizer):
+class Adamax(_Moments):
     """Adam with the infinity norm in place of the mean square (Kingma and Ba, 2014, 7.1).
 
     With ``m`` and ``u`` from 0 and ``t = iterations + 1``::
@@ -612,9 +624,7 @@ class Adamax(Optimizer):
     def __init__(self, learning_rate: float = 0.001, beta_1: float = 0.9,
                  beta_2: float = 0.999, epsilon: float = 1e-7, *, name: str = "adamax",
                  **kwargs):
-        super().__init__(learning_rate, name=name, **kwargs)
-        self.beta_1, self.beta_2 = float(beta_1), float(beta_2)
-        self.epsilon = _epsilon(epsilon)
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, name=name, **kwargs)
 
     def build(self, params):
         if not self.built:
@@ -631,12 +641,9 @@ class Adamax(Optimizer):
         p_t = variable - learning_rate * m_t / ((1 - K.pow(self.beta_1, t)) * (u_t + self.epsilon))
         return [(m, m_t), (u, u_t), (variable, p_t)]
 
-    def get_config(self):
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
-                "epsilon": self.epsilon}
 
 
-class Nadam(Optimizer):
+class Nadam(_Moments):
     """Adam with Nesterov momentum (Dozat, 2015), with Keras's momentum schedule.
 
     The momentum factor changes with the step ``t = iterations + 1``:
@@ -666,9 +673,7 @@ class Nadam(Optimizer):
     def __init__(self, learning_rate: float = 0.001, beta_1: float = 0.9,
                  beta_2: float = 0.999, epsilon: float = 1e-7, *, name: str = "nadam",
                  **kwargs):
-        super().__init__(learning_rate, name=name, **kwargs)
-        self.beta_1, self.beta_2 = float(beta_1), float(beta_2)
-        self.epsilon = _epsilon(epsilon)
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, name=name, **kwargs)
 
     def build(self, params):
         if not self.built:
@@ -701,9 +706,6 @@ class Nadam(Optimizer):
         p_t = variable - m_hat * learning_rate / (K.sqrt(v_hat) + self.epsilon)
         return [(m, m_t), (v, v_t), (variable, p_t)]
 
-    def get_config(self):
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
-                "epsilon": self.epsilon}
 
 
 # ---------------------------------------------------------------- by name
