@@ -12,8 +12,11 @@ import time
 
 import numpy as np
 
-from minikeras.kernels import cpu
+from minikeras import kernels
 from minikeras.kernels.reference import KERNELS as REF
+
+kernels.table("cpu")  # sets Numba up exactly as training does (threading layer included)
+from minikeras.kernels import cpu
 
 
 def best(fn, *args, repeats=20, **kw):

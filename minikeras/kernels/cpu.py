@@ -412,12 +412,16 @@ ALL = {fn.__name__.rstrip("_"): fn for fn in (
     add, subtract, multiply, divide, maximum, minimum,
     sum_, max_, min_, softmax, log_softmax)}
 
-# Which of them the 'cpu' device actually uses. Measured on the 2-core machines this
-# project runs on (benchmarks/kernels_vs_numpy.py): NumPy's own tanh, exp, log, sqrt,
-# sigmoid... use AVX-512 loops, while Numba calls the scalar libm function per element, so
-# for a *single* transcendental function NumPy is faster and stays in charge. Numba wins
-# where it saves passes over memory: broadcasting binary ops (the bias add), reductions
-# over the batch axis, softmax rows, softplus and elu (several NumPy passes each).
-DISPATCHED = ("add", "subtract", "multiply", "divide", "maximum", "minimum",
-              "sum", "max", "min", "softmax", "log_softmax", "softplus", "elu")
+# Which of them the 'cpu' device actually uses, as measured on the 2-core machines this
+# project runs on (benchmarks/kernels_vs_numpy.py, RESULTS.md):
+# * NumPy's own tanh, exp, log, sigmoid... run 16 floats at a time (AVX-512), while Numba
+#   calls the scalar maths library per element: NumPy wins, by 4x to 30x;
+# * with the threads that sleep between kernels ('workqueue', chosen so they do not fight
+#   BLAS for the cores), starting a parallel loop costs ~0.1 ms, which the simple binary
+#   ops and reductions never earn back at these sizes (they win only with spinning
+#   OpenMP threads, which then slow the matmuls down);
+# * softplus and elu take several NumPy passes each, and Numba wins by 1.2x to 2.4x.
+# The single-pass fused kernels that do pay off (optimizer steps, activation gradients,
+# bias + relu, dropout masks) are serial loops in fused.py.
+DISPATCHED = ("softplus", "elu")
 KERNELS = {name: ALL[name] for name in DISPATCHED}
