@@ -1127,6 +1127,19 @@ def sigmoid_grad_scaled(g, s, y, like):
     return KERNELS["sigmoid_grad"](sum_like(KERNELS["multiply"](g, s), like), y)
 
 
+def softmax_crossentropy(target, logits, axis):
+    """-sum(t * log_softmax(z)) along axis."""
+    product = KERNELS["multiply"](target, log_softmax(logits, axis))
+    return KERNELS["negative"](sum_(product, (axis,), False))
+
+
+def softmax_crossentropy_grad(g, target, logits, axis):
+    """g * (softmax(z) * sum(t) - t)."""
+    scaled = KERNELS["multiply"](softmax(logits, axis), sum_(target, (axis,), True))
+    return KERNELS["multiply"](expand_dims(g, (axis,)),
+                               KERNELS["subtract"](scaled, target))
+
+
 # ---- the table ----
 _BINARY_DOCS = {
     "tanh_grad": "g * (1 - y ** 2), the gradient of tanh from its output y, in one pass.",
@@ -1143,7 +1156,7 @@ KERNELS = {
         argmin, count, reshape, reshape_like, transpose, expand_dims, squeeze, concatenate,
         tile, untile, pad, getitem, getitem_grad, gather, gather_grad, one_hot, matmul,
         random_uniform, random_normal, bernoulli_like, tanh_grad_scaled,
-        sigmoid_grad_scaled)},
+        sigmoid_grad_scaled, softmax_crossentropy, softmax_crossentropy_grad)},
 }
 
 

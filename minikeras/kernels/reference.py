@@ -154,6 +154,19 @@ def sigmoid_grad_scaled(g, s, y, like):
 
 
 @kernel
+def softmax_crossentropy(target, logits, axis):
+    """-sum(t * log_softmax(z)) along axis, as sum(t) * logsumexp(z) - sum(t * z)."""
+    return -np.sum(target * log_softmax(logits, axis), axis=axis)
+
+
+@kernel
+def softmax_crossentropy_grad(g, target, logits, axis):
+    """g * (softmax(z) * sum(t) - t): the gradient of the crossentropy above."""
+    total = np.sum(target, axis=axis, keepdims=True)
+    return np.expand_dims(g, axis) * (softmax(logits, axis) * total - target)
+
+
+@kernel
 def softmax(x, axis):
     e = np.exp(x - np.max(x, axis=axis, keepdims=True))
     return e / np.sum(e, axis=axis, keepdims=True)

@@ -14,16 +14,63 @@ array([20000.], dtype=float32)
 from __future__ import annotations
 
 from minikeras import config
-from minikeras.ops.activations import log_softmax, relu, softplus
-from minikeras.ops.core import Tensor, as_tensors
+from minikeras.ops.activations import log_softmax, relu, softmax, softplus
+from minikeras.ops.broadcast import unbroadcast
+from minikeras.ops.core import Op, Tensor, as_tensors
 from minikeras.ops.elementwise import cast, clip, greater, log, negative, where
 from minikeras.ops.reductions import sum
-from minikeras.ops.shapes import one_hot, squeeze
+from minikeras.ops.shapes import expand_dims, one_hot, squeeze
 
 
 def _logits_of(output: Tensor, op_name: str) -> Tensor | None:
     """If ``output`` was made by softmax/sigmoid, the tensor it was applied to."""
     return output.inputs[0] if output.op is not None and output.op.name == op_name else None
+
+
+# ---- softmax + crossentropy as one op, with a one-kernel gradient ----
+def _softmax_xent_infer(target, logits, axis):
+    from minikeras.ops.core import broadcasting
+    shape, dtype = broadcasting(target, logits)
+    return tuple(d for i, d in enumerate(shape) if i != axis), dtype
+
+
+def _softmax_xent_grad(y, g):
+    """dL/dz = g (softmax(z) sum(t) - t), in one kernel; dL/dt = -g log_softmax(z)."""
+    target, logits = y.inputs
+    axis = y.attrs["axis"]
+    g_k = expand_dims(g, axis)
+    return [unbroadcast(negative(g_k * log_softmax(logits, axis=axis)), target),
+            unbroadcast(softmax_crossentropy_grad(g, target, logits, axis), logits)]
+
+
+def _softmax_xent_grad_grad(d, h):
+    """d = g_k (p s - t) with p = softmax(z), s = sum(t): its three partial derivatives."""
+    g, target, logits = d.inputs
+    axis = d.attrs["axis"]
+    p = softmax(logits, axis=axis)
+    s = sum(target, axis=axis, keepdims=True)
+    g_k = expand_dims(g, axis)
+    hp = sum(h * p, axis=axis, keepdims=True)
+    return [sum(h * (p * s - target), axis=axis),
+            unbroadcast(g_k * (hp - h), target),
+            unbroadcast(g_k * s * p * (h - hp), logits)]
+
+
+_SOFTMAX_XENT = Op("softmax_crossentropy", _softmax_xent_infer, _softmax_xent_grad)
+_SOFTMAX_XENT_GRAD = Op("softmax_crossentropy_grad",
+                        lambda g, target, logits, axis: (logits.shape, logits.dtype),
+                        _softmax_xent_grad_grad)
+
+
+def softmax_crossentropy(target, logits, axis: int = -1) -> Tensor:
+    """-sum(target * log_softmax(logits)) along ``axis``, as one op (a stable kernel)."""
+    target, logits = as_tensors(target, logits)
+    return _SOFTMAX_XENT(target, logits, axis=axis % logits.ndim)
+
+
+def softmax_crossentropy_grad(g, target, logits, axis: int) -> Tensor:
+    """g * (softmax(logits) * sum(target) - target): the crossentropy's gradient."""
+    return _SOFTMAX_XENT_GRAD(g, target, logits, axis=axis)
 
 
 def categorical_crossentropy(target, output, from_logits: bool = False,
@@ -33,7 +80,7 @@ def categorical_crossentropy(target, output, from_logits: bool = False,
     logits = output if from_logits else _logits_of(output, "softmax")
     if logits is not None and (from_logits or output.attrs.get("axis") ==
                                (axis % output.ndim)):
-        return negative(sum(target * log_softmax(logits, axis=axis), axis=axis))
+        return softmax_crossentropy(target, logits, axis=axis)
     eps = config.epsilon()
     probs = output / sum(output, axis=axis, keepdims=True)
     return negative(sum(target * log(clip(probs, eps, 1.0 - eps)), axis=axis))
