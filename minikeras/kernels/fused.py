@@ -160,6 +160,27 @@ def _bias_activation(loop, reference_kernel):
 bias_relu = _bias_activation(_bias_relu, REFERENCE["bias_relu"])
 
 
+# ---- Embedding's gradient: add each row of g into the table row its id names ----
+@njit(cache=True)
+def _scatter_add_rows(rows, ids, out):
+    for n in range(ids.size):  # serial, so repeated ids add up correctly
+        out[ids[n]] += rows[n]
+
+
+def gather_grad(g, reference, indices):
+    """Zeros shaped like the embedding table, with g's rows added at ``indices``."""
+    out = np.zeros(reference.shape, g.dtype)
+    ids = np.ascontiguousarray(indices, dtype=np.int64).reshape(-1)
+    if g.dtype.kind != "f" or reference.ndim < 1 or ids.size == 0:
+        return REFERENCE["gather_grad"](g, reference, indices)
+    if ids.min() < -len(reference) or ids.max() >= len(reference):
+        return REFERENCE["gather_grad"](g, reference, indices)  # NumPy's IndexError
+    ids = np.where(ids < 0, ids + len(reference), ids)
+    rows = np.ascontiguousarray(g).reshape(ids.size, -1)
+    _scatter_add_rows(rows, ids, out.reshape(len(reference), -1))
+    return out
+
+
 # ---- the dropout mask: compare the random bits and write the mask in one pass ----
 @njit(cache=True)
 def _mask_from_bits(bits, threshold, value, out):
@@ -179,7 +200,7 @@ def bernoulli_like(x, p, value, rng, out=None):
 
 bernoulli_like.accepts_out = True
 
-KERNELS = {"bernoulli_like": bernoulli_like, "bias_relu": bias_relu,
+KERNELS = {"bernoulli_like": bernoulli_like, "bias_relu": bias_relu, "gather_grad": gather_grad,
            "sgd_momentum_step": sgd_momentum_step, "adam_step": adam_step,
            "rmsprop_step": rmsprop_step, "tanh_grad": tanh_grad, "sigmoid_grad": sigmoid_grad,
            "tanh_grad_scaled": tanh_grad_scaled, "sigmoid_grad_scaled": sigmoid_grad_scaled}

@@ -98,3 +98,25 @@ def test_scaled_activation_grads_equal_the_unfused_pair(name, plain, shape, dtyp
     want = REF[plain](g * s, y)
     np.testing.assert_array_equal(fused.KERNELS[name](g, s, y, y), want)
     np.testing.assert_array_equal(REF[name](g, s, y, y), want)
+
+
+@pytest.mark.parametrize("table_shape, ids", [
+    ((10, 3), [[1, 2], [2, 9]]),          # repeated ids add up
+    ((5,), [0, 0, 4, -1]),                # a 1-D table and a negative id
+    ((4, 2, 3), [3, 1]),                  # rows that are matrices
+    ((6, 4), np.zeros((0,), int)),        # no ids at all
+])
+def test_embedding_gradient_scatter_add(table_shape, ids):
+    rng = np.random.default_rng(5)
+    ids = np.asarray(ids)
+    table = np.zeros(table_shape, np.float32)
+    g = rng.normal(size=ids.shape + table_shape[1:]).astype(np.float32)
+    want = REF["gather_grad"](g, table, ids)
+    got = fused.KERNELS["gather_grad"](g, table, ids)
+    assert got.dtype == want.dtype and got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+
+
+def test_embedding_gradient_out_of_range_id_is_numpys_error():
+    with pytest.raises(IndexError):
+        fused.KERNELS["gather_grad"](np.ones((1, 2), np.float32), np.zeros((3, 2)), [7])
