@@ -86,6 +86,8 @@ def cmd_lessons(extra: list[str]) -> int:
         return _tool("run", env=env)
     env.pop("MPLBACKEND")
     lab = [BIN / "jupyter", "lab", "--notebook-dir", ROOT / "lessons", *extra]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        lab.append("--allow-root")  # containers and cloud machines often run as root
     return subprocess.run([str(a) for a in lab], cwd=ROOT, env=env).returncode
 
 
