@@ -1,15 +1,16 @@
 """Running a graph: compile outputs into a plan once, then execute it on each call.
 
-Compiling does three things:
+Compiling does four things:
 
 1. finds the nodes the outputs need, in *topological order* (inputs before users);
-2. picks each node's kernel for the current device, once;
-3. works out each value's *last use*, so its buffer is dropped as soon as no later step
-   needs it (peak memory stays close to what is live at any one time).
+2. lets ``fusion.plan`` replace common patterns of nodes by one fused kernel;
+3. picks each step's kernel for the current device, once;
+4. works out each value's *last use* (``memory.liveness``), so its buffer goes back to a
+   pool as soon as no later step needs it, to be reused by later steps and calls.
 
-Calling the compiled ``Function`` then runs one kernel per node. Updates (pairs of
-``(variable, new_value)``) are all computed from the *old* values first, then assigned,
-as in Keras 2.
+Calling the compiled ``Function`` then runs one kernel per step. Updates (pairs of
+``(variable, new_value)``, or in-place kernels such as a fused optimizer step) are all
+computed from the *old* values first, then applied, as in Keras 2.
 
 >>> import minikeras.backend as K
 >>> x = K.placeholder(shape=(None, 2), name='x')

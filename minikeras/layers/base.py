@@ -151,7 +151,7 @@ class Layer:
 
     # ---- tracking weights and sub-layers ----
     def __setattr__(self, name, value):
-        if isinstance(value, Layer) and name != "_outer" and "_layers" in self.__dict__:
+        if isinstance(value, Layer) and "_layers" in self.__dict__:
             if value not in self._layers:
                 self._layers.append(value)
         elif isinstance(value, (list, tuple)) and "_layers" in self.__dict__ and \
