@@ -198,7 +198,7 @@ def _compile_config(model) -> dict:
         name = getattr(spec, "name", None) or getattr(spec, "__name__", None)
         return name
 
-    return {"optimizer": optimizers.serialize(model.optimizer), "loss": plain(model._loss_spec),
+    return {"optimizer": optimizers.serialize(model.optimizer), "loss": plain(model.loss),
             "metrics": plain(model._metrics_spec), "loss_weights": plain(model._loss_weights)}
 
 

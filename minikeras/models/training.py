@@ -47,7 +47,7 @@ class Trainer:
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
                 weighted_metrics=None, class_mode=None, **kwargs) -> None:
         """Choose the optimizer, the loss (one per output, or one for all) and metrics."""
-        from minikeras import losses, optimizers
+        from minikeras import optimizers
         if class_mode is not None:
             warnings.warn("compile(class_mode=...) is a Keras 1 argument and has no effect "
                           "(the loss decides how classes are treated)", DeprecationWarning,
@@ -60,10 +60,8 @@ class Trainer:
             raise ValueError("compile needs a loss, e.g. loss='categorical_crossentropy'")
         self.optimizer = optimizers.get(optimizer)
         self.loss = loss
-        self._loss_spec = loss
         self._metrics_spec = metrics or []
         self._loss_weights = loss_weights
-        self._losses_get = losses.get
         self.compiled = True
         self._functions = {}
 
@@ -98,13 +96,14 @@ class Trainer:
 
     def _build_objective(self, training: bool, target_ndims):
         """(inputs + targets, loss, metric names, metric tensors) for train or test."""
+        from minikeras import losses
         from minikeras import metrics as metrics_module
         for layer in [self, *self._all_layers()]:
             layer._losses.clear()  # as Keras 3: a layer's losses are those of its last call
         outputs = self.symbolic_outputs(training=training)
         names = self.output_names
-        loss_fns = [self._losses_get(spec) for spec in
-                    self._per_output(self._loss_spec, names, "loss")]
+        loss_fns = [losses.get(spec) for spec in
+                    self._per_output(self.loss, names, "loss")]
         weights = self._per_output(self._loss_weights, names, "loss_weights") \
             if self._loss_weights is not None else [1.0] * len(outputs)
         targets = [K.placeholder(ndim=n, dtype=config.floatx(), name=f"{name}_target")
@@ -194,11 +193,11 @@ class Trainer:
             epochs = nb_epoch
         if class_weight is not None or sample_weight is not None:
             raise NotImplementedError("class_weight and sample_weight are not supported yet")
+        if y is None:
+            raise ValueError("fit needs targets y")
         batch_size = batch_size or 32
         verbose = 1 if verbose == "auto" else int(verbose)
         xs, ys = self._prepare(x, y)
-        if y is None:
-            raise ValueError("fit needs targets y")
         if validation_data is not None:
             vx, vy = validation_data[0], validation_data[1]
             val = self._prepare(vx, vy)
