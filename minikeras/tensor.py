@@ -8,7 +8,7 @@ variables (hold a value that training changes) and constants.
 >>> import minikeras.backend as K
 >>> x = K.placeholder(shape=(None, 3), name='x')
 >>> y = K.tanh(x) * 2
->>> y.shape, y.op.name, [t.name for t in y.inputs]
+>>> y.shape, y.op.name, [t.op.name if t.op else t.kind for t in y.inputs]
 ((None, 3), 'multiply', ['tanh', 'constant'])
 """
 from __future__ import annotations
@@ -169,7 +169,8 @@ class Variable(Tensor):
 
     >>> import minikeras.backend as K
     >>> v = K.variable([1.0, 2.0])
-    >>> v.assign_add([10.0, 10.0]); v.numpy()
+    >>> _ = v.assign_add([10.0, 10.0])
+    >>> v.numpy()
     array([11., 12.], dtype=float32)
     """
 

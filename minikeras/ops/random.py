@@ -8,8 +8,8 @@ drawn by initializers from the same source) repeat exactly from run to run.
 >>> set_seed(0)
 >>> x = K.ones((2, 4))
 >>> K.eval(dropout(x, rate=0.5))          # kept units are scaled by 1 / (1 - rate)
-array([[2., 2., 0., 0.],
-       [2., 0., 0., 2.]], dtype=float32)
+array([[2., 0., 2., 0.],
+       [2., 2., 2., 2.]], dtype=float32)
 """
 from __future__ import annotations
 
