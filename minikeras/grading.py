@@ -21,7 +21,13 @@ import numpy as np
 
 
 class ExerciseFailed(AssertionError):
-    """A graded check did not pass. The message says why and how to fix it."""
+    """A graded check did not pass. The message says why and how to fix it.
+
+    >>> check_value("0.1", 3, 4)
+    Traceback (most recent call last):
+    ...
+    minikeras.grading.ExerciseFailed: Exercise 0.1 is not right yet: expected 4..., got 3...
+    """
 
 
 def _fail(exercise: str, message: str) -> None:

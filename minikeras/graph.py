@@ -56,6 +56,14 @@ POOL_MIN_SIZE = 1024
 class InPlaceUpdate:
     """An update written by a kernel straight into its variables' memory.
 
+    >>> import numpy as np, minikeras.backend as K
+    >>> w, m = K.variable([1.0]), K.variable([0.0])
+    >>> step = InPlaceUpdate("sgd_momentum_step", [w, m], [K.constant([2.0]),
+    ...                      K.constant(0.1)], momentum=0.9, nesterov=False)
+    >>> _ = Function([], [], updates=[step])([])
+    >>> np.round(K.get_value(w), 4), np.round(K.get_value(m), 4)
+    (array([0.8], dtype=float32), array([-0.2], dtype=float32))
+
     A fused optimizer step is one: ``kernel(*variable_arrays, *input_arrays, **attrs)``
     reads the old values of its variables and the (already computed) inputs, such as the
     gradient and the learning rate, and overwrites the variables in one pass. It runs in
@@ -73,7 +81,16 @@ class InPlaceUpdate:
 
 
 class FeedError(ValueError):
-    """An array fed to a placeholder has the wrong shape or dtype, or one is missing."""
+    """An array fed to a placeholder has the wrong shape or dtype, or one is missing.
+
+    >>> import minikeras.backend as K
+    >>> x = K.placeholder(shape=(2,), name="x")
+    >>> f = Function([x], [x * 2.0])
+    >>> f([[1.0, 2.0, 3.0]])
+    Traceback (most recent call last):
+    ...
+    minikeras.graph.FeedError: placeholder 'x' expects shape (2,), but was fed ...
+    """
 
 
 def _check_feed(placeholder: Placeholder, value) -> np.ndarray:
@@ -94,7 +111,15 @@ def _check_feed(placeholder: Placeholder, value) -> np.ndarray:
 
 
 class Function:
-    """A compiled graph: ``f(list_of_arrays) -> list_of_arrays`` (Keras's K.function)."""
+    """A compiled graph: ``f(list_of_arrays) -> list_of_arrays`` (Keras's K.function).
+
+    >>> import minikeras.backend as K
+    >>> x = K.placeholder(shape=(None,))
+    >>> total = K.variable(0.0)
+    >>> f = Function([x], [K.sum(x)], updates=[(total, total + K.sum(x))])
+    >>> f([[1.0, 2.0]]), f([[3.0]]), K.get_value(total)
+    ([array(3., dtype=float32)], [array(3., dtype=float32)], array(6., dtype=float32))
+    """
 
     def __init__(self, inputs: Sequence[Tensor], outputs, updates=(), name: str | None = None):
         self.single_output = isinstance(outputs, Tensor)

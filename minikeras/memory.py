@@ -37,7 +37,13 @@ def accepts_out(kernel) -> bool:
 
 
 class BufferPool:
-    """Free arrays by (shape, dtype), and the set of arrays the pool may hand out."""
+    """Free arrays by (shape, dtype), and the set of arrays the pool may hand out.
+
+    >>> pool = BufferPool()
+    >>> pool.give(np.zeros(2))          # not adopted: the pool never hands it out
+    >>> pool.take((2,), np.dtype('float64')) is None
+    True
+    """
 
     def __init__(self):
         self._free: dict[tuple, list[np.ndarray]] = defaultdict(list)

@@ -10,7 +10,15 @@ from minikeras import ops
 
 
 class Regularizer:
-    """Base class: a callable from a weight tensor to a scalar penalty."""
+    """Base class: a callable from a weight tensor to a scalar penalty.
+
+    >>> import minikeras.backend as K
+    >>> class Count(Regularizer):
+    ...     def __call__(self, x):
+    ...         return K.count(x)
+    >>> K.eval(Count()(K.zeros((2, 3))))
+    array(6., dtype=float32)
+    """
 
     def __call__(self, x):
         return 0.0

@@ -65,7 +65,13 @@ def format_shape(shape) -> str:
 
 
 class Tensor:
-    """A node of the graph. Build them with ``minikeras.backend`` functions or operators."""
+    """A node of the graph. Build them with ``minikeras.backend`` functions or operators.
+
+    >>> import minikeras.backend as K
+    >>> t = K.placeholder(shape=(None, 2)) @ K.ones((2, 5))
+    >>> t.shape, t.ndim, t.dtype, t.op.name
+    ((None, 5), 2, 'float32', 'matmul')
+    """
 
     __array_priority__ = 1000  # so that `ndarray + Tensor` calls Tensor.__radd__
 
@@ -140,7 +146,12 @@ class Tensor:
 
 
 class Placeholder(Tensor):
-    """An input slot of the graph; a value is fed when a compiled function runs."""
+    """An input slot of the graph; a value is fed when a compiled function runs.
+
+    >>> p = Placeholder((None, 784), "float32", name="pixels")
+    >>> p
+    <placeholder pixels shape=(None, 784) dtype=float32>
+    """
 
     kind = "placeholder"
 
@@ -150,7 +161,11 @@ class Placeholder(Tensor):
 
 
 class Constant(Tensor):
-    """A fixed value baked into the graph."""
+    """A fixed value baked into the graph.
+
+    >>> Constant([1.5, 2.5]).value
+    array([1.5, 2.5])
+    """
 
     kind = "constant"
 

@@ -53,7 +53,11 @@ def default_name(cls_name: str) -> str:
 
 
 class Array(np.ndarray):
-    """The values a layer returns when called on NumPy data (``.numpy()`` as in Keras)."""
+    """The values a layer returns when called on NumPy data (``.numpy()`` as in Keras).
+
+    >>> np.arange(3.0).view(Array).numpy()
+    array([0., 1., 2.])
+    """
 
     def numpy(self) -> np.ndarray:
         return np.asarray(self)
@@ -122,7 +126,15 @@ class Node:
 
 
 class Layer:
-    """Base class of all layers. See the module docstring for how to write one."""
+    """Base class of all layers. See the module docstring for how to write one.
+
+    >>> import numpy as np
+    >>> class Double(Layer):
+    ...     def call(self, inputs):
+    ...         return inputs * 2.0
+    >>> Double()(np.array([1.0, 2.0]))
+    Array([2., 4.], dtype=float32)
+    """
 
     def __init__(self, name=None, trainable=True, dtype=None, input_shape=None,
                  input_dim=None, batch_input_shape=None, batch_size=None, **kwargs):

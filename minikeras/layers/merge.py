@@ -17,7 +17,14 @@ from minikeras.tensor import format_shape
 
 
 class Merge(Layer):
-    """Base of the elementwise merges: checks there is a list of compatible tensors."""
+    """Base of the elementwise merges: checks there is a list of compatible tensors.
+
+    >>> import numpy as np
+    >>> Add()([np.zeros(2), np.zeros(3)])
+    Traceback (most recent call last):
+    ...
+    ValueError: layer "add..." cannot combine inputs of shapes (2,), (3,)
+    """
 
     n_inputs: int | None = None  # exactly this many, when set
 
@@ -55,7 +62,12 @@ class Merge(Layer):
 
 
 class Add(Merge):
-    """Elementwise sum of the inputs."""
+    """Elementwise sum of the inputs.
+
+    >>> import numpy as np
+    >>> Add()([np.array([1.0, 2.0]), np.array([10.0, 20.0])])
+    Array([11., 22.], dtype=float32)
+    """
 
     @staticmethod
     def combine(a, b):
@@ -63,7 +75,12 @@ class Add(Merge):
 
 
 class Subtract(Merge):
-    """inputs[0] - inputs[1] (exactly two inputs)."""
+    """inputs[0] - inputs[1] (exactly two inputs).
+
+    >>> import numpy as np
+    >>> Subtract()([np.array([5.0]), np.array([2.0])])
+    Array([3.], dtype=float32)
+    """
 
     n_inputs = 2
 
@@ -73,7 +90,12 @@ class Subtract(Merge):
 
 
 class Multiply(Merge):
-    """Elementwise product of the inputs."""
+    """Elementwise product of the inputs.
+
+    >>> import numpy as np
+    >>> Multiply()([np.array([2.0, 3.0]), np.array([4.0, 5.0])])
+    Array([ 8., 15.], dtype=float32)
+    """
 
     @staticmethod
     def combine(a, b):
@@ -81,26 +103,46 @@ class Multiply(Merge):
 
 
 class Maximum(Merge):
-    """Elementwise maximum of the inputs."""
+    """Elementwise maximum of the inputs.
+
+    >>> import numpy as np
+    >>> Maximum()([np.array([1.0, 9.0]), np.array([5.0, 2.0])])
+    Array([5., 9.], dtype=float32)
+    """
 
     combine = staticmethod(ops.maximum)
 
 
 class Minimum(Merge):
-    """Elementwise minimum of the inputs."""
+    """Elementwise minimum of the inputs.
+
+    >>> import numpy as np
+    >>> Minimum()([np.array([1.0, 9.0]), np.array([5.0, 2.0])])
+    Array([1., 2.], dtype=float32)
+    """
 
     combine = staticmethod(ops.minimum)
 
 
 class Average(Merge):
-    """Elementwise mean of the inputs."""
+    """Elementwise mean of the inputs.
+
+    >>> import numpy as np
+    >>> Average()([np.array([1.0, 3.0]), np.array([3.0, 5.0])])
+    Array([2., 4.], dtype=float32)
+    """
 
     def call(self, inputs):
         return reduce(lambda a, b: a + b, inputs) / float(len(inputs))
 
 
 class Concatenate(Merge):
-    """Join the inputs along ``axis`` (default: the last, the features)."""
+    """Join the inputs along ``axis`` (default: the last, the features).
+
+    >>> import numpy as np
+    >>> Concatenate(axis=0)([np.array([1.0]), np.array([2.0, 3.0])])
+    Array([1., 2., 3.], dtype=float32)
+    """
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)

@@ -27,7 +27,15 @@ from minikeras.tensor import Tensor
 
 
 class Model(Trainer, Layer):
-    """A graph of layers that can be trained, evaluated, saved and called like a layer."""
+    """A graph of layers that can be trained, evaluated, saved and called like a layer.
+
+    >>> import numpy as np
+    >>> from minikeras.layers import Input, Dense
+    >>> x = Input(shape=(3,))
+    >>> model = Model(x, Dense(2, kernel_initializer="ones")(x))
+    >>> model.predict(np.ones((1, 3)), verbose=0)
+    array([[3., 3.]], dtype=float32)
+    """
 
     def __init__(self, inputs=None, outputs=None, name=None, **kwargs):
         Layer.__init__(self, name=name, **kwargs)

@@ -21,7 +21,13 @@ from minikeras.tensor import Tensor
 
 
 class Sequential(Model):
-    """A linear stack of layers: ``Sequential([layer, layer, ...])`` or ``add`` them."""
+    """A linear stack of layers: ``Sequential([layer, layer, ...])`` or ``add`` them.
+
+    >>> from minikeras.layers import Dense
+    >>> model = Sequential([Dense(4, input_shape=(3,)), Dense(1)])
+    >>> model.count_params(), model.output_shape
+    (21, (None, 1))
+    """
 
     def __init__(self, layers=None, name=None, **kwargs):
         super().__init__(name=name, **kwargs)

@@ -26,7 +26,14 @@ REGISTRY: dict[str, Op] = {}
 
 
 class ShapeError(ValueError):
-    """An op was given inputs whose shapes (or dtypes) it cannot combine."""
+    """An op was given inputs whose shapes (or dtypes) it cannot combine.
+
+    >>> import minikeras.backend as K
+    >>> K.placeholder(shape=(None, 3)) + K.placeholder(shape=(None, 4))
+    Traceback (most recent call last):
+    ...
+    minikeras.ops.core.ShapeError: add: shapes (None, 3) and (None, 4) do not broadcast...
+    """
 
 
 class Op:
@@ -36,6 +43,12 @@ class Op:
     and the incoming gradient ``g``; it returns one gradient per input (None where an
     input gets no gradient, e.g. integer indices). ``grad=None`` marks an op whose output
     does not change smoothly with its inputs (comparisons, argmax, random draws).
+
+    >>> tanh = REGISTRY["tanh"]
+    >>> import minikeras.backend as K
+    >>> y = tanh(K.placeholder(shape=(2,)))
+    >>> y.op is tanh, y.shape, tanh.differentiable
+    (True, (2,), True)
     """
 
     def __init__(self, name: str, infer: Callable, grad: Callable | None = None):
