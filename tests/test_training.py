@@ -462,3 +462,22 @@ def test_frozen_layer_is_not_trained():
     np.testing.assert_array_equal(before[0], after[0])
     np.testing.assert_array_equal(before[1], after[1])
     assert not np.array_equal(before[2], after[2])
+
+
+def test_targets_of_the_wrong_width_are_a_clear_error():
+    model = Sequential([Dense(10, input_shape=(4,), activation="softmax")])
+    model.compile("sgd", "categorical_crossentropy")
+    with pytest.raises(ValueError) as info:
+        model.fit(np.zeros((5, 4)), np.zeros((5, 3)), verbose=0)  # 3 classes, not 10
+    message = str(info.value)
+    assert "(5, 3)" in message and "(None, 10)" in message and "to_categorical" in message
+    assert "test_training.py" in message
+    sparse = Sequential([Dense(10, input_shape=(4,), activation="softmax")])
+    sparse.compile("sgd", "sparse_categorical_crossentropy")
+    sparse.fit(np.zeros((5, 4)), np.arange(5), verbose=0)  # class ids are fine here
+
+
+def test_an_unknown_loss_name_fails_at_compile():
+    model = Sequential([Dense(2, input_shape=(3,))])
+    with pytest.raises(ValueError, match="msee"):
+        model.compile("sgd", "msee")

@@ -30,7 +30,7 @@ from minikeras.models.data import (
     to_arrays,
     to_target_arrays,
 )
-from minikeras.tensor import Origin
+from minikeras.tensor import Origin, format_shape
 
 
 class Trainer:
@@ -47,7 +47,7 @@ class Trainer:
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
                 weighted_metrics=None, class_mode=None, **kwargs) -> None:
         """Choose the optimizer, the loss (one per output, or one for all) and metrics."""
-        from minikeras import optimizers
+        from minikeras import losses, optimizers
         if class_mode is not None:
             warnings.warn("compile(class_mode=...) is a Keras 1 argument and has no effect "
                           "(the loss decides how classes are treated)", DeprecationWarning,
@@ -59,6 +59,9 @@ class Trainer:
         if loss is None:
             raise ValueError("compile needs a loss, e.g. loss='categorical_crossentropy'")
         self.optimizer = optimizers.get(optimizer)
+        for spec in (loss.values() if isinstance(loss, dict) else
+                     loss if isinstance(loss, (list, tuple)) else [loss]):
+            losses.get(spec)  # an unknown name is an error now, not at the first fit
         self.loss = loss
         self._metrics_spec = metrics or []
         self._loss_weights = loss_weights
@@ -174,8 +177,24 @@ class Trainer:
         ys = to_target_arrays(y, self) if y is not None else None
         if ys is not None and len(ys[0]) != len(xs[0]):
             raise ValueError(f"x and y have different numbers of samples: {len(xs[0])} and "
-                             f"{len(ys[0])}")
+                             f"{len(ys[0])}\n  at {where}")
+        if ys is not None and self.compiled:
+            self._check_targets(ys, where)
         return xs, ys
+
+    def _check_targets(self, ys, where) -> None:
+        """Each target must look like its output, for the losses Keras names (a learner's
+        own loss function may want other targets; sparse losses take class ids)."""
+        specs = self._per_output(self.loss, self.output_names, "loss")
+        for y, out, spec, name in zip(ys, self.outputs, specs, self.output_names):
+            if not isinstance(spec, str) or "sparse" in spec:
+                continue
+            if y.ndim != out.ndim or any(s is not None and s != d
+                                         for s, d in zip(out.shape[1:], y.shape[1:])):
+                raise ValueError(
+                    f'the targets for output "{name}" have shape {y.shape}, but the model '
+                    f"produces {format_shape(out.shape)}: they must match (one-hot encode "
+                    f"class ids with to_categorical, or use a sparse_ loss)\n  at {where}")
 
     # ---------------------------------------------------------------- fit
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
