@@ -481,3 +481,10 @@ def test_an_unknown_loss_name_fails_at_compile():
     model = Sequential([Dense(2, input_shape=(3,))])
     with pytest.raises(ValueError, match="msee"):
         model.compile("sgd", "msee")
+
+
+def test_an_unknown_metric_name_fails_at_compile():
+    model = Sequential([Dense(2, input_shape=(3,))])
+    with pytest.raises(ValueError, match="acuracy"):
+        model.compile("sgd", "mse", metrics=["acuracy"])
+    model.compile("sgd", "mse", metrics=["acc", "mae"])  # Keras's short names still work

@@ -48,6 +48,7 @@ class Trainer:
                 weighted_metrics=None, class_mode=None, **kwargs) -> None:
         """Choose the optimizer, the loss (one per output, or one for all) and metrics."""
         from minikeras import losses, optimizers
+        from minikeras import metrics as metrics_module
         if class_mode is not None:
             warnings.warn("compile(class_mode=...) is a Keras 1 argument and has no effect "
                           "(the loss decides how classes are treated)", DeprecationWarning,
@@ -62,6 +63,9 @@ class Trainer:
         for spec in (loss.values() if isinstance(loss, dict) else
                      loss if isinstance(loss, (list, tuple)) else [loss]):
             losses.get(spec)  # an unknown name is an error now, not at the first fit
+        for m in _flat_names(metrics):
+            if m not in ("accuracy", "acc"):  # resolved per output at the first fit
+                metrics_module.get(m)
         self.loss = loss
         self._metrics_spec = metrics or []
         self._loss_weights = loss_weights
@@ -338,6 +342,14 @@ class Trainer:
     def load_weights(self, filepath) -> None:
         from minikeras.saving import load_weights
         load_weights(self, filepath)
+
+
+def _flat_names(metrics) -> list:
+    """Every metric named in a compile(metrics=...) spec: a list, a dict, nested lists."""
+    if metrics is None or isinstance(metrics, str) or callable(metrics):
+        return [] if metrics is None else [metrics]
+    items = metrics.values() if isinstance(metrics, dict) else metrics
+    return [m for item in items for m in _flat_names(item)]
 
 
 def _sorted_logs(names, values) -> dict:
