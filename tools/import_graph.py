@@ -32,7 +32,7 @@ FLOORS = [
     ("base", ["config", "utils.io"]),
     ("devices", ["devices", "devices.*"]),
     ("kernels", ["kernels"]),
-    ("helpers", ["axes", "rng", "utils", "utils.*"]),
+    ("helpers", ["axes", "dtypes", "rng", "utils", "utils.*"]),
     ("tensors and ops", ["tensor", "ops", "ops.*"]),
     ("graphs", ["autograd", "memory", "fusion", "placement", "updates", "graph"]),
     ("backend", ["backend"]),

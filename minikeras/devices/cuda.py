@@ -621,7 +621,6 @@ def _axes(axis, ndim) -> tuple:
     return tuple(sorted(int(a) % ndim for a in axes)) if ndim else ()
 
 
-_REDUCE_DTYPE = {"sum": np.sum, "prod": np.prod, "max": np.max, "min": np.min}
 
 
 def _reduce_op(name, x, axis, keepdims):
@@ -635,7 +634,7 @@ def _reduce_op(name, x, axis, keepdims):
                                          [strides[i] for i in kept])
     red_shape, red_strides = _nonempty([x.shape[i] for i in axes], [strides[i] for i in axes])
     n_out, n_red = math.prod(kept_shape), math.prod(red_shape)
-    dtype = _REDUCE_DTYPE[name](np.ones(1, x.dtype)).dtype
+    dtype = x.dtype  # the graph's dtype (the ops cast booleans and small ints first)
     if keepdims:
         shape = tuple(1 if i in axes else d for i, d in enumerate(x.shape))
     else:
@@ -690,9 +689,9 @@ def argmin(x, axis):
     return _arg_op("argmin", x, axis)
 
 
-def count(x, axis):
-    """How many elements a reduction over ``axis`` combines: a 0-d array of x's dtype."""
-    return to_device(REF["count"](_standin(x.shape, x.dtype), axis))
+def count(x, axis, dtype):
+    """How many elements a reduction over ``axis`` combines: a 0-d array of ``dtype``."""
+    return to_device(REF["count"](_standin(x.shape, x.dtype), axis, dtype))
 
 
 # ---- broadcasting ----

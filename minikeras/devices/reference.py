@@ -218,7 +218,8 @@ def broadcast_like(g, x):
 # ---- reductions ----
 @kernel
 def sum_(x, axis, keepdims):
-    return np.sum(x, axis=axis, keepdims=keepdims)
+    # in x's dtype: NumPy would widen int32 to int64, and the graph said int32
+    return np.sum(x, axis=axis, keepdims=keepdims, dtype=x.dtype)
 
 
 @kernel
@@ -233,7 +234,7 @@ def min_(x, axis, keepdims):
 
 @kernel
 def prod(x, axis, keepdims):
-    return np.prod(x, axis=axis, keepdims=keepdims)
+    return np.prod(x, axis=axis, keepdims=keepdims, dtype=x.dtype)
 
 
 @kernel
@@ -247,11 +248,11 @@ def argmin(x, axis):
 
 
 @kernel
-def count(x, axis):
+def count(x, axis, dtype):
     n = 1
     for a in axis:
         n *= x.shape[a]
-    return np.asarray(n, dtype=x.dtype)
+    return np.asarray(n, dtype=dtype)
 
 
 # ---- moving elements ----

@@ -10,9 +10,10 @@ array([[1., 0.]], dtype=float32)
 from __future__ import annotations
 
 from minikeras.axes import normalize_axis
+from minikeras.dtypes import float_of
 from minikeras.ops.broadcast import unbroadcast
-from minikeras.ops.core import Op, Tensor, as_tensors, broadcasting, floating
-from minikeras.ops.elementwise import abs, clip, exp, greater, where
+from minikeras.ops.core import Op, Tensor, as_tensors, broadcasting, floating, same_as_input
+from minikeras.ops.elementwise import _float_function, abs, cast, clip, exp, greater, where
 from minikeras.ops.reductions import sum
 
 
@@ -71,30 +72,42 @@ def _log_softmax_grad(y, g):
     return [g - exp(y) * sum(g, axis=axis, keepdims=True)]
 
 
-tanh = Op("tanh", floating, _tanh_grad)
-sigmoid = Op("sigmoid", floating, _sigmoid_grad)
-relu = Op("relu", floating, _relu_grad)
-softplus = Op("softplus", floating, _softplus_grad)
+tanh = _float_function(Op("tanh", floating, _tanh_grad), "Hyperbolic tangent, elementwise.")
+sigmoid = _float_function(Op("sigmoid", floating, _sigmoid_grad),
+                          "1 / (1 + e^-x), elementwise (never overflowing).")
+softplus = _float_function(Op("softplus", floating, _softplus_grad),
+                           "log(1 + e^x), elementwise (never overflowing).")
+_RELU = Op("relu", same_as_input, _relu_grad)
 _ELU = Op("elu", floating, _elu_grad)
 _SOFTMAX = Op("softmax", floating, _softmax_grad)
 _LOG_SOFTMAX = Op("log_softmax", floating, _log_softmax_grad)
 
 
+def _floats(x) -> Tensor:
+    (x,) = as_tensors(x)
+    return cast(x, float_of(x.dtype))
+
+
+def relu(x) -> Tensor:
+    """max(x, 0), elementwise (integers stay integers, as in Keras 3)."""
+    (x,) = as_tensors(x)
+    return _RELU(cast(x, "int32") if x.dtype == "bool" else x)
+
+
 def elu(x, alpha: float = 1.0) -> Tensor:
     """x if x > 0 else alpha * (exp(x) - 1)."""
-    (x,) = as_tensors(x)
-    return _ELU(x, alpha=float(alpha))
+    return _ELU(_floats(x), alpha=float(alpha))
 
 
 def softmax(x, axis: int = -1) -> Tensor:
     """exp(x) / sum(exp(x)) along ``axis``; computed without overflow for large x."""
-    (x,) = as_tensors(x)
+    x = _floats(x)
     return _SOFTMAX(x, axis=normalize_axis(axis, x.ndim)[0])
 
 
 def log_softmax(x, axis: int = -1) -> Tensor:
     """log(softmax(x)), computed as x - logsumexp(x) so it stays finite."""
-    (x,) = as_tensors(x)
+    x = _floats(x)
     return _LOG_SOFTMAX(x, axis=normalize_axis(axis, x.ndim)[0])
 
 

@@ -21,6 +21,7 @@ import numpy as np
 
 from minikeras import config
 from minikeras.axes import broadcast_shapes
+from minikeras.dtypes import python_dtype, result_type
 from minikeras.tensor import Constant, Origin, Tensor, format_shape
 
 REGISTRY: dict[str, Op] = {}
@@ -92,12 +93,22 @@ def as_tensor(value, dtype=None) -> Tensor:
 
 
 def as_tensors(*values) -> list[Tensor]:
-    """Convert several values, giving bare numbers the dtype of the tensors among them."""
-    like = next((v.dtype for v in values if isinstance(v, Tensor)), None)
-    if like is not None and not np.issubdtype(np.dtype(like), np.number):
-        like = None
-    return [as_tensor(v, dtype=like if not isinstance(v, np.ndarray) else None)
-            for v in values]
+    """Convert several values; bare Python numbers take the dtype Keras 3 gives them next
+    to the others (``x * 0.5`` keeps a float32 ``x`` float32, but 0.5 next to an int
+    tensor is floatx: see ``minikeras.dtypes``). Tensors and arrays keep their dtypes."""
+    kinds = [_kind(v) for v in values]
+    number_dtype = result_type(*kinds) if any(k in (int, float) for k in kinds) else None
+    return [as_tensor(v, dtype=number_dtype if k in (int, float) else None)
+            for v, k in zip(values, kinds)]
+
+
+def _kind(value):
+    """A value's dtype for promotion: a tensor's or array's, or int/float (weak) for a
+    bare number."""
+    if isinstance(value, (Tensor, np.ndarray)):
+        return value.dtype
+    kind = python_dtype(value)
+    return kind if kind is not None else config.floatx()  # lists: K.constant's floatx
 
 
 # ---- shape rules shared by many ops ----
@@ -120,7 +131,7 @@ def broadcasting(*xs: Tensor, **attrs):
     except ValueError:
         raise ShapeError("shapes " + " and ".join(format_shape(x.shape) for x in xs) +
                          " do not broadcast") from None
-    return shape, np.result_type(*(np.dtype(x.dtype) for x in xs)).name
+    return shape, result_type(*(x.dtype for x in xs))
 
 
 def boolean_result(*xs: Tensor, **attrs):

@@ -3,6 +3,11 @@
 Each op's backward rule sits right under it. Binary ops broadcast like NumPy, and their
 gradients are summed back to each input's shape with ``unbroadcast``.
 
+Dtypes follow Keras 3 (``minikeras.dtypes``): the inputs of a binary op are first cast to
+the dtype the result will have, so every kernel sees inputs of one dtype and gives the
+dtype the graph declared; ``divide`` and the float functions (``exp``, ``sqrt``...) give
+floatx for integer or boolean inputs, as Keras does.
+
 >>> import minikeras.backend as K
 >>> x = K.variable([1.0, 2.0, 3.0])
 >>> K.eval(K.gradients(K.sum(x * x), [x])[0])      # d/dx sum(x^2) = 2x
@@ -12,11 +17,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from minikeras.dtypes import float_of, is_float, python_dtype, result_type
 from minikeras.ops.broadcast import unbroadcast
 from minikeras.ops.core import (
     Op,
     ShapeError,
     Tensor,
+    _kind,
+    as_tensor,
     as_tensors,
     boolean_result,
     broadcasting,
@@ -25,11 +33,37 @@ from minikeras.ops.core import (
 )
 
 
-def _binary(op: Op):
+def promote(*values, floating: bool = False) -> list[Tensor]:
+    """The values as tensors of one dtype, the one Keras 3 gives an op on them (bare
+    numbers are weak); ``floating=True`` for ops whose result is a float even for
+    integers (``divide``). Tensors of another dtype are cast (a ``cast`` node).
+
+    >>> import minikeras.backend as K
+    >>> [t.dtype for t in promote(K.variable([1, 2], dtype="int32"), 0.5)]
+    ['float32', 'float32']
+    """
+    kinds = [_kind(v) for v in values]
+    dtype = result_type(*kinds, float) if floating else result_type(*kinds)
+    return [cast(as_tensor(v, dtype if k in (int, float) else None), dtype)
+            for v, k in zip(values, kinds)]
+
+
+def _binary(op: Op, floating: bool = False):
     def build(a, b) -> Tensor:
-        return op(*as_tensors(a, b))
+        return op(*promote(a, b, floating=floating))
     build.__name__ = op.name
-    build.__doc__ = f"Elementwise {op.name} with NumPy broadcasting."
+    build.__doc__ = f"Elementwise {op.name} with NumPy broadcasting (Keras 3 dtypes)."
+    return build
+
+
+def _float_function(op: Op, doc: str):
+    """A function of one input with a float result: ints and bools become floatx first."""
+    def build(x) -> Tensor:
+        (x,) = as_tensors(x)
+        return op(cast(x, float_of(x.dtype)))
+    build.__name__ = build.__qualname__ = op.name
+    build.__doc__ = doc
+    build.op = op
     return build
 
 
@@ -66,10 +100,31 @@ _SUBTRACT = Op("subtract", broadcasting, _subtract_grad)
 _MULTIPLY = Op("multiply", broadcasting, _multiply_grad)
 _DIVIDE = Op("divide", broadcasting, _divide_grad)
 _POWER = Op("power", broadcasting, _power_grad)
-add, subtract, multiply = _binary(_ADD), _binary(_SUBTRACT), _binary(_MULTIPLY)
-divide, power = _binary(_DIVIDE), _binary(_POWER)
+add, multiply, power = _binary(_ADD), _binary(_MULTIPLY), _binary(_POWER)
+divide = _binary(_DIVIDE, floating=True)  # 1 / 2 is 0.5, for integer tensors too
 
-negative = Op("negative", same_as_input, grad=lambda y, g: [negative(g)])
+
+def _no_bools(x: Tensor, what: str) -> None:
+    if x.dtype == "bool":
+        raise ShapeError(f"{what} of boolean tensors is not defined (as in Keras); use "
+                         f"logical_not / logical_xor, or cast to a number first")
+
+
+def subtract(a, b) -> Tensor:
+    """Elementwise a - b with NumPy broadcasting (Keras 3 dtypes; not for booleans)."""
+    a, b = promote(a, b)
+    _no_bools(a, "subtract")
+    return _SUBTRACT(a, b)
+
+
+_NEGATIVE = Op("negative", same_as_input, grad=lambda y, g: [negative(g)])
+
+
+def negative(x) -> Tensor:
+    """Elementwise -x (not for booleans)."""
+    (x,) = as_tensors(x)
+    _no_bools(x, "negative")
+    return _NEGATIVE(x)
 
 
 def _maximum_grad(y, g):
@@ -114,10 +169,16 @@ def _square_grad(y, g):
 
 abs = Op("abs", same_as_input, _abs_grad)
 sign = Op("sign", same_as_input)  # flat almost everywhere: no gradient flows
-exp = Op("exp", floating, _exp_grad)
-log = Op("log", floating, _log_grad)
-sqrt = Op("sqrt", floating, _sqrt_grad)
-square = Op("square", same_as_input, _square_grad)
+exp = _float_function(Op("exp", floating, _exp_grad), "e^x, elementwise.")
+log = _float_function(Op("log", floating, _log_grad), "Natural logarithm, elementwise.")
+sqrt = _float_function(Op("sqrt", floating, _sqrt_grad), "Square root, elementwise.")
+_SQUARE = Op("square", same_as_input, _square_grad)
+
+
+def square(x) -> Tensor:
+    """x * x, elementwise (booleans count as int32, as Keras 3 does)."""
+    (x,) = as_tensors(x)
+    return _SQUARE(cast(x, "int32") if x.dtype == "bool" else x)
 
 
 def _clip_grad(y, g):
@@ -131,13 +192,16 @@ _CLIP = Op("clip", same_as_input, _clip_grad)
 
 
 def clip(x, min_value: float, max_value: float) -> Tensor:
-    """Limit values to [min_value, max_value] (K.clip)."""
+    """Limit values to [min_value, max_value] (K.clip). An integer tensor clipped to
+    float bounds gives floats (Keras 3's dtype rule)."""
     (x,) = as_tensors(x)
+    x = cast(x, result_type(x.dtype, python_dtype(min_value) or float,
+                            python_dtype(max_value) or float))
     max_value = max(max_value, min_value)  # Keras does the same
     return _CLIP(x, min_value=float(min_value), max_value=float(max_value))
 
 
-# ---- comparisons: boolean results, no gradient ----
+# ---- comparisons: boolean results, no gradient (an int tensor and 2.5 compare as floats) --
 greater = _binary(Op("greater", boolean_result))
 greater_equal = _binary(Op("greater_equal", boolean_result))
 less = _binary(Op("less", boolean_result))
@@ -152,7 +216,7 @@ logical_not = Op("logical_not", lambda x: (x.shape, "bool"))
 # ---- choosing and converting ----
 def _where_infer(cond, a, b):
     shape, _ = broadcasting(cond, a, b)
-    return shape, np.result_type(np.dtype(a.dtype), np.dtype(b.dtype)).name
+    return shape, result_type(a.dtype, b.dtype)
 
 
 def _where_grad(y, g):
@@ -166,7 +230,7 @@ _WHERE = Op("where", _where_infer, _where_grad)
 def where(condition, a, b) -> Tensor:
     """Elementwise ``a if condition else b`` (K.switch with a tensor condition)."""
     cond, = as_tensors(condition)
-    a, b = as_tensors(a, b)
+    a, b = promote(a, b)
     if cond.dtype != "bool":
         cond = cast(cond, "bool")
     return _WHERE(cond, a, b)
@@ -174,8 +238,7 @@ def where(condition, a, b) -> Tensor:
 
 def _cast_grad(y, g):
     x = y.inputs[0]
-    if not (np.issubdtype(np.dtype(x.dtype), np.floating) and
-            np.issubdtype(np.dtype(y.dtype), np.floating)):
+    if not (is_float(x.dtype) and is_float(y.dtype)):
         return [None]
     return [cast(g, x.dtype)]
 

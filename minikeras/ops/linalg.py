@@ -8,12 +8,11 @@
 """
 from __future__ import annotations
 
-import numpy as np
-
 from minikeras.axes import broadcast_shapes, normalize_axis
+from minikeras.dtypes import float_of, result_type
 from minikeras.ops.broadcast import unbroadcast
 from minikeras.ops.core import Op, ShapeError, Tensor, as_tensors, format_shape
-from minikeras.ops.elementwise import maximum, sqrt, square
+from minikeras.ops.elementwise import cast, maximum, promote, sqrt, square
 from minikeras.ops.reductions import sum
 from minikeras.ops.shapes import expand_dims, reshape, squeeze, swap_last_two, transpose
 
@@ -30,7 +29,7 @@ def _matmul_infer(a, b):
         batch = broadcast_shapes(a.shape[:-2], b.shape[:-2])
     except ValueError:
         raise ShapeError("the leading (batch) axes do not broadcast") from None
-    return batch + (n, m), np.result_type(np.dtype(a.dtype), np.dtype(b.dtype)).name
+    return batch + (n, m), result_type(a.dtype, b.dtype)
 
 
 def _matmul_grad(y, g):
@@ -45,7 +44,7 @@ _MATMUL = Op("matmul", _matmul_infer, _matmul_grad)
 
 def matmul(a, b) -> Tensor:
     """Matrix product of the last two axes, broadcasting any leading axes (NumPy's @)."""
-    return _MATMUL(*as_tensors(a, b))
+    return _MATMUL(*promote(a, b))
 
 
 def dot(x, y) -> Tensor:
@@ -123,4 +122,5 @@ def l2_normalize(x, axis, epsilon: float) -> Tensor:
     array([0.6, 0.8], dtype=float32)
     """
     (x,) = as_tensors(x)
+    x = cast(x, float_of(x.dtype))
     return x / sqrt(maximum(sum(square(x), axis=axis, keepdims=True), epsilon))

@@ -5,6 +5,10 @@ along axis 0 you meet the rows [1, 2] and [3, 4], so the sum is [4, 6]; along ax
 meet [1, 3] and [2, 4], so the sum is [3, 7]. ``keepdims=True`` leaves the reduced axes in
 place with size 1, which keeps the result broadcastable against the input.
 
+Dtypes follow Keras 3: the mean, variance and standard deviation of integers or booleans
+are floats (floatx), so the mean of ``[True, False, True, True]`` is 0.75; a sum or
+product of booleans or small integers is int32 (it counts).
+
 >>> import minikeras.backend as K
 >>> a = K.variable([[1, 2], [3, 4]])
 >>> K.eval(K.sum(a, axis=0)), K.eval(K.sum(a, axis=1))
@@ -13,6 +17,7 @@ place with size 1, which keeps the result broadcastable against the input.
 from __future__ import annotations
 
 from minikeras.axes import normalize_axis, reduced_shape
+from minikeras.dtypes import float_of, sum_of
 from minikeras.ops.broadcast import broadcast_like
 from minikeras.ops.core import Op, Tensor, as_tensors
 from minikeras.ops.elementwise import cast, equal, sqrt, square
@@ -53,38 +58,50 @@ _MIN = Op("min", _reduce_infer, _extreme_grad)
 _PROD = Op("prod", _reduce_infer, _prod_grad)
 _ARGMAX = Op("argmax", lambda x, axis: (reduced_shape(x.shape, (axis,), False), "int64"))
 _ARGMIN = Op("argmin", lambda x, axis: (reduced_shape(x.shape, (axis,), False), "int64"))
-_COUNT = Op("count", lambda x, axis: ((), x.dtype))  # how many elements a reduction meets
+_COUNT = Op("count", lambda x, axis, dtype: ((), dtype))  # how many elements a reduction meets
 
 
-def _reducer(op: Op, doc: str):
+def _reducer(op: Op, doc: str, dtype_of=None):
     def reduce(x, axis=None, keepdims: bool = False) -> Tensor:
         (x,) = as_tensors(x)
+        if dtype_of is not None:
+            x = cast(x, dtype_of(x.dtype))
         return op(x, axis=normalize_axis(axis, x.ndim), keepdims=bool(keepdims))
     reduce.__name__, reduce.__doc__ = op.name, doc
     return reduce
 
 
-sum = _reducer(_SUM, "Sum of elements along ``axis`` (all axes if None).")
+sum = _reducer(_SUM, "Sum of elements along ``axis`` (all axes if None); booleans and "
+                     "small ints add up in int32.", sum_of)
 max = _reducer(_MAX, "Largest element along ``axis``.")
 min = _reducer(_MIN, "Smallest element along ``axis``.")
-prod = _reducer(_PROD, "Product of elements along ``axis``.")
+prod = _reducer(_PROD, "Product of elements along ``axis`` (in int32 for booleans and "
+                       "small ints).", sum_of)
 
 
 def count(x, axis=None) -> Tensor:
-    """The number of elements a reduction over ``axis`` combines (known once data flows)."""
+    """The number of elements a reduction over ``axis`` combines (known once data flows),
+    as a float (x's dtype if x holds floats, else floatx), ready to divide by."""
     (x,) = as_tensors(x)
-    return _COUNT(x, axis=normalize_axis(axis, x.ndim))
+    return _COUNT(x, axis=normalize_axis(axis, x.ndim), dtype=float_of(x.dtype))
+
+
+def _as_floats(x) -> Tensor:
+    """Integers and booleans become floatx before an average (Keras does the same)."""
+    (x,) = as_tensors(x)
+    return cast(x, float_of(x.dtype))
 
 
 def mean(x, axis=None, keepdims: bool = False) -> Tensor:
-    """Average along ``axis``: the sum divided by how many elements were summed."""
-    (x,) = as_tensors(x)
+    """Average along ``axis``: the sum divided by how many elements were summed (a float,
+    also for integers and booleans)."""
+    x = _as_floats(x)
     return sum(x, axis, keepdims) / count(x, axis)
 
 
 def var(x, axis=None, keepdims: bool = False) -> Tensor:
     """Variance: the mean squared distance from the mean."""
-    (x,) = as_tensors(x)
+    x = _as_floats(x)
     return mean(square(x - mean(x, axis, keepdims=True)), axis, keepdims)
 
 

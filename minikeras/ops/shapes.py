@@ -17,7 +17,9 @@ import numpy as np
 
 from minikeras import config
 from minikeras.axes import normalize_axis
+from minikeras.dtypes import result_type
 from minikeras.ops.core import Op, ShapeError, Tensor, as_tensors, format_shape
+from minikeras.ops.elementwise import cast as _cast
 
 
 # ---- reshape ----
@@ -143,7 +145,7 @@ def _concat_infer(*xs, axis):
     sizes = [x.shape[axis] for x in xs]
     total = None if None in sizes else sum(sizes)
     shape = tuple(total if i == axis else d for i, d in enumerate(first))
-    return shape, np.result_type(*(np.dtype(x.dtype) for x in xs)).name
+    return shape, result_type(*(x.dtype for x in xs))
 
 
 def _concat_grad(y, g):
@@ -164,8 +166,10 @@ _CONCATENATE = Op("concatenate", _concat_infer, _concat_grad)
 
 
 def concatenate(tensors, axis: int = -1) -> Tensor:
-    """Join tensors along an existing axis."""
+    """Join tensors along an existing axis (cast to one dtype first, as Keras 3 does)."""
     tensors = as_tensors(*tensors)
+    dtype = result_type(*(t.dtype for t in tensors))
+    tensors = [t if t.dtype == dtype else _cast(t, dtype) for t in tensors]
     return _CONCATENATE(*tensors, axis=normalize_axis(axis, tensors[0].ndim)[0])
 
 

@@ -349,8 +349,9 @@ def test_argmax_argmin(name):
 def test_count():
     x = normal((4, 3, 2))
     for axis in [(0,), (1, 2), (0, 1, 2)]:
-        check("count", x, axis=axis)
-    check("count", np.zeros((0, 3), np.float64), axis=(1,))
+        check("count", x, axis=axis, dtype=x.dtype)
+    check("count", np.zeros((0, 3), np.float64), axis=(1,), dtype="float64")
+    check("count", np.zeros((2, 3), bool), axis=(1,), dtype="float32")
 
 
 # ---- broadcasting ----
