@@ -21,6 +21,7 @@ from minikeras import (  # noqa: F401
                        models,
                        ops,
                        optimizers,
+                       random,
                        regularizers,
                        utils,
 )

@@ -11,10 +11,11 @@ them by name, ``Dense(10, activation='softmax')``, through :func:`get`.
 """
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
-from minikeras import ops
+from minikeras.ops import activations as act
+from minikeras.ops import core
+from minikeras.ops import elementwise as ew
 from minikeras.tensor import Tensor
 
 
@@ -25,7 +26,7 @@ def linear(x) -> Tensor:
     >>> K.eval(linear(K.constant([-1.0, 2.0])))
     array([-1.,  2.], dtype=float32)
     """
-    return ops.as_tensor(x)
+    return core.as_tensor(x)
 
 
 def relu(x, negative_slope: float = 0.0, max_value: float | None = None,
@@ -46,7 +47,7 @@ def relu(x, negative_slope: float = 0.0, max_value: float | None = None,
     >>> K.eval(relu(x, threshold=5.0))
     array([ 0.,  0.,  0.,  0., 10.], dtype=float32)
     """
-    return ops.relu_options(x, negative_slope, max_value, threshold)
+    return act.relu_options(x, negative_slope, max_value, threshold)
 
 
 def leaky_relu(x, negative_slope: float = 0.2) -> Tensor:
@@ -56,8 +57,7 @@ def leaky_relu(x, negative_slope: float = 0.2) -> Tensor:
     >>> K.eval(leaky_relu(K.constant([-10.0, 0.0, 10.0])))
     array([-2.,  0., 10.], dtype=float32)
     """
-    x = ops.as_tensor(x)
-    return ops.where(ops.greater_equal(x, 0.0), x, negative_slope * x)
+    return act.leaky_relu(x, negative_slope)
 
 
 def relu6(x) -> Tensor:
@@ -67,7 +67,7 @@ def relu6(x) -> Tensor:
     >>> K.eval(relu6(K.constant([-1.0, 3.0, 9.0])))
     array([0., 3., 6.], dtype=float32)
     """
-    return ops.clip(x, 0.0, 6.0)
+    return act.relu6(x)
 
 
 def tanh(x) -> Tensor:
@@ -77,7 +77,7 @@ def tanh(x) -> Tensor:
     >>> K.eval(tanh(K.constant([0.0])))
     array([0.], dtype=float32)
     """
-    return ops.tanh(ops.as_tensor(x))
+    return act.tanh(core.as_tensor(x))
 
 
 def sigmoid(x) -> Tensor:
@@ -89,7 +89,7 @@ def sigmoid(x) -> Tensor:
     >>> K.eval(sigmoid(K.constant([0.0])))
     array([0.5], dtype=float32)
     """
-    return ops.sigmoid(ops.as_tensor(x))
+    return act.sigmoid(core.as_tensor(x))
 
 
 def softmax(x, axis: int = -1) -> Tensor:
@@ -100,7 +100,7 @@ def softmax(x, axis: int = -1) -> Tensor:
     array([[0.5, 0.5],
            [0. , 1. ]], dtype=float32)
     """
-    return ops.softmax(x, axis=axis)
+    return act.softmax(x, axis=axis)
 
 
 def log_softmax(x, axis: int = -1) -> Tensor:
@@ -110,7 +110,7 @@ def log_softmax(x, axis: int = -1) -> Tensor:
     >>> K.eval(log_softmax(K.constant([0.0, 0.0])))
     array([-0.6931472, -0.6931472], dtype=float32)
     """
-    return ops.log_softmax(x, axis=axis)
+    return act.log_softmax(x, axis=axis)
 
 
 def elu(x, alpha: float = 1.0) -> Tensor:
@@ -120,7 +120,7 @@ def elu(x, alpha: float = 1.0) -> Tensor:
     >>> K.eval(elu(K.constant([-100.0, 2.0])))
     array([-1.,  2.], dtype=float32)
     """
-    return ops.elu(x, alpha)
+    return act.elu(x, alpha)
 
 
 def selu(x) -> Tensor:
@@ -130,7 +130,7 @@ def selu(x) -> Tensor:
     >>> K.eval(selu(K.constant([1.0])))
     array([1.050701], dtype=float32)
     """
-    return ops.selu(x)
+    return act.selu(x)
 
 
 def softplus(x) -> Tensor:
@@ -140,7 +140,7 @@ def softplus(x) -> Tensor:
     >>> K.eval(softplus(K.constant([0.0])))
     array([0.6931472], dtype=float32)
     """
-    return ops.softplus(ops.as_tensor(x))
+    return act.softplus(core.as_tensor(x))
 
 
 def softsign(x) -> Tensor:
@@ -150,7 +150,7 @@ def softsign(x) -> Tensor:
     >>> K.eval(softsign(K.constant([-3.0, 1.0])))
     array([-0.75,  0.5 ], dtype=float32)
     """
-    return ops.softsign(ops.as_tensor(x))
+    return act.softsign(core.as_tensor(x))
 
 
 def hard_sigmoid(x) -> Tensor:
@@ -160,7 +160,7 @@ def hard_sigmoid(x) -> Tensor:
     >>> K.eval(hard_sigmoid(K.constant([-4.0, 0.0, 1.5, 4.0])))
     array([0.  , 0.5 , 0.75, 1.  ], dtype=float32)
     """
-    return ops.hard_sigmoid(ops.as_tensor(x))
+    return act.hard_sigmoid(core.as_tensor(x))
 
 
 def exponential(x) -> Tensor:
@@ -170,7 +170,7 @@ def exponential(x) -> Tensor:
     >>> K.eval(exponential(K.constant([0.0])))
     array([1.], dtype=float32)
     """
-    return ops.exp(ops.as_tensor(x))
+    return ew.exp(core.as_tensor(x))
 
 
 def silu(x) -> Tensor:
@@ -180,33 +180,10 @@ def silu(x) -> Tensor:
     >>> K.eval(silu(K.constant([0.0, 100.0])))
     array([  0., 100.], dtype=float32)
     """
-    x = ops.as_tensor(x)
-    return x * ops.sigmoid(x)
+    return act.silu(x)
 
 
 swish = silu
-
-
-# Abramowitz & Stegun 7.1.26: erf(x) = 1 - t (a1 + a2 t + ... + a5 t^4) e^(-x^2),
-# t = 1 / (1 + p x), for x >= 0, with absolute error below 1.5e-7.
-_ERF_P = 0.3275911
-_ERF_A = (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429)
-
-
-def _erf(x: Tensor) -> Tensor:
-    """The error function, built from exp (minikeras has no erf op); error < 1.5e-7.
-
-    erf is odd, so the formula for x >= 0 is applied to |x| and the sign put back.
-    ``where`` (not ``abs``) folds the sign so the slope at 0 is right, too.
-    """
-    nonneg = ops.greater_equal(x, 0.0)
-    ax = ops.where(nonneg, x, -x)
-    t = 1.0 / (1.0 + _ERF_P * ax)
-    poly = _ERF_A[4]
-    for a in reversed(_ERF_A[:4]):
-        poly = a + t * poly
-    tail = t * poly * ops.exp(-ax * ax)  # = 1 - erf(|x|)
-    return ops.where(nonneg, 1.0 - tail, tail - 1.0)
 
 
 def gelu(x, approximate: bool = False) -> Tensor:
@@ -224,11 +201,7 @@ def gelu(x, approximate: bool = False) -> Tensor:
     >>> np.round(K.eval(gelu(x, approximate=True)), 4)
     array([-0.1588,  0.    ,  0.8412], dtype=float32)
     """
-    x = ops.as_tensor(x)
-    if approximate:
-        inner = math.sqrt(2.0 / math.pi) * (x + 0.044715 * x * x * x)
-        return 0.5 * x * (1.0 + ops.tanh(inner))
-    return 0.5 * x * (1.0 + _erf(x * (1.0 / math.sqrt(2.0))))
+    return act.gelu(x, approximate)
 
 
 # ---------------------------------------------------------------- lookup by name

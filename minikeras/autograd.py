@@ -20,10 +20,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from minikeras import ops
 from minikeras.graph import Function
-from minikeras.ops import as_tensor, ones_like, zeros_like
-from minikeras.ops.core import is_float
+from minikeras.ops import reductions as red
+from minikeras.ops.core import as_tensor, is_float
+from minikeras.ops.elementwise import ones_like, zeros_like
 from minikeras.tensor import Constant, Placeholder, Tensor, topological_order
 
 
@@ -117,7 +117,7 @@ def check_gradients(build: Callable[..., Tensor], values: Sequence, h: float = 1
                     for i, v in enumerate(values)]
     out = build(*placeholders)
     weights = np.random.default_rng(0).uniform(0.5, 1.5, size=out.shape)
-    scalar = ops.sum(out * Constant(weights, dtype="float64"))
+    scalar = red.sum(out * Constant(weights, dtype="float64"))
     f_value = Function(placeholders, [scalar])
     f_grads = Function(placeholders, gradients(scalar, placeholders))
     analytic = f_grads(values)

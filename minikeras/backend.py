@@ -18,7 +18,6 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from minikeras import ops
 from minikeras.autograd import gradients  # noqa: F401
 from minikeras.config import (  # noqa: F401
     epsilon,
@@ -29,69 +28,81 @@ from minikeras.config import (  # noqa: F401
     set_image_data_format,
 )
 from minikeras.graph import Function, evaluate, format_graph
-from minikeras.ops import (  # noqa: F401  (the math, re-exported under Keras names)
-    abs,
-    argmax,
-    argmin,
-    batch_dot,
-    batch_flatten,
-    bernoulli_like,
-    binary_crossentropy,
-    cast,
-    categorical_crossentropy,
-    clip,
-    concatenate,
-    count,
-    dot,
+from minikeras.ops import activations as act
+from minikeras.ops import elementwise as ew
+from minikeras.ops import linalg as la
+from minikeras.ops import random as rnd
+
+# the math, under Keras 2's names: the primitive ops themselves
+from minikeras.ops.activations import (  # noqa: F401
     elu,
-    equal,
-    exp,
-    expand_dims,
-    flatten,
-    gather,
-    greater,
-    greater_equal,
     hard_sigmoid,
-    less,
-    less_equal,
-    log,
     log_softmax,
-    logical_and,
-    logical_not,
-    logical_or,
-    matmul,
-    max,
-    maximum,
-    mean,
-    min,
-    minimum,
-    not_equal,
-    one_hot,
-    ones_like,
-    pad,
-    permute_dimensions,
-    prod,
-    repeat,
-    reshape,
     selu,
     sigmoid,
-    sign,
     softmax,
     softplus,
     softsign,
+    tanh,
+)
+from minikeras.ops.crossentropy import (  # noqa: F401
+    binary_crossentropy,
+    categorical_crossentropy,
     sparse_categorical_crossentropy,
+)
+from minikeras.ops.elementwise import (  # noqa: F401
+    abs,
+    cast,
+    clip,
+    equal,
+    exp,
+    greater,
+    greater_equal,
+    less,
+    less_equal,
+    log,
+    logical_and,
+    logical_not,
+    logical_or,
+    maximum,
+    minimum,
+    not_equal,
+    ones_like,
+    sign,
     sqrt,
     square,
+    stop_gradient,
+    zeros_like,
+)
+from minikeras.ops.linalg import batch_dot, dot, matmul  # noqa: F401
+from minikeras.ops.random import bernoulli_like  # noqa: F401
+from minikeras.ops.reductions import (  # noqa: F401
+    argmax,
+    argmin,
+    count,
+    max,
+    mean,
+    min,
+    prod,
+    std,
+    sum,
+    var,
+)
+from minikeras.ops.shapes import (  # noqa: F401
+    batch_flatten,
+    concatenate,
+    expand_dims,
+    flatten,
+    gather,
+    one_hot,
+    pad,
+    permute_dimensions,
+    repeat,
+    reshape,
     squeeze,
     stack,
-    std,
-    stop_gradient,
-    sum,
-    tanh,
     tile,
     transpose,
-    var,
-    zeros_like,
 )
 from minikeras.tensor import Constant, Placeholder, Tensor, Variable
 
@@ -242,7 +253,7 @@ def switch(condition, then_expression, else_expression) -> Tensor:
     """Elementwise ``then if condition else else`` (callables are called first)."""
     then_expression = then_expression() if callable(then_expression) else then_expression
     else_expression = else_expression() if callable(else_expression) else else_expression
-    return ops.where(condition, then_expression, else_expression)
+    return ew.where(condition, then_expression, else_expression)
 
 
 def in_train_phase(x, alt, training=None):
@@ -263,37 +274,37 @@ def in_test_phase(x, alt, training=None):
 
 
 def pow(x, a) -> Tensor:
-    return ops.power(x, a)
+    return ew.power(x, a)
 
 
 def relu(x, alpha: float = 0.0, max_value=None, threshold: float = 0.0) -> Tensor:
     """max(x, threshold), with slope ``alpha`` below it, capped at ``max_value``."""
-    return ops.relu_options(x, alpha, max_value, threshold)
+    return act.relu_options(x, alpha, max_value, threshold)
 
 
 def dropout(x, level: float, noise_shape=None, seed=None) -> Tensor:
     """Keras 2's K.dropout (always on; layers decide when to use it)."""
     if noise_shape is not None:
         raise NotImplementedError("dropout with noise_shape is not supported yet")
-    return ops.dropout(x, level, seed)
+    return rnd.dropout(x, level, seed)
 
 
 def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None) -> Tensor:
-    return ops.random_uniform(shape, minval, maxval, dtype, seed)
+    return rnd.random_uniform(shape, minval, maxval, dtype, seed)
 
 
 def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None) -> Tensor:  # noqa: F811
-    return ops.random_normal(shape, mean, stddev, dtype, seed)
+    return rnd.random_normal(shape, mean, stddev, dtype, seed)
 
 
 def random_binomial(shape, p=0.0, dtype=None, seed=None) -> Tensor:
-    return ops.cast(ops.less(ops.random_uniform(shape, 0.0, 1.0, dtype, seed), p),
+    return ew.cast(ew.less(rnd.random_uniform(shape, 0.0, 1.0, dtype, seed), p),
                     dtype or floatx())
 
 
 def l2_normalize(x, axis=None) -> Tensor:
     """x / sqrt(max(sum(x^2), epsilon)) along ``axis`` (Keras 2's K.l2_normalize)."""
-    return ops.l2_normalize(x, axis, epsilon())
+    return la.l2_normalize(x, axis, epsilon())
 
 
 __all__ = [n for n in dir() if not n.startswith("_") and n not in ("annotations", "Sequence")]

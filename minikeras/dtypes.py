@@ -110,11 +110,8 @@ def float_of(dtype) -> str:
 
 
 def sum_of(dtype) -> str:
-    """The dtype Keras gives a sum or product: bools and small ints add up in int32
-    (uint32 for small unsigned ints), so that counting cannot overflow at 127."""
+    """The dtype Keras gives a sum or product: bools and small ints add up in int32, so
+    that counting cannot overflow at 127 (or 255: Keras on PyTorch, which we compare
+    with, sums uint8 in int32 too)."""
     name = np.dtype(dtype).name
-    if name in ("bool", "int8", "int16"):
-        return "int32"
-    if name in ("uint8", "uint16"):
-        return "uint32"
-    return name
+    return "int32" if name in ("bool", "int8", "int16", "uint8", "uint16") else name

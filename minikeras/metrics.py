@@ -18,15 +18,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from minikeras import config, ops
+from minikeras import config
 from minikeras import losses as _losses
 from minikeras.losses.functions import _l2_normalize
 from minikeras.losses.loss import _tensor, squeeze_or_expand_to_same_rank
+from minikeras.ops import crossentropy as xent
+from minikeras.ops import elementwise as ew
+from minikeras.ops import reductions as red
+from minikeras.ops import shapes as sh
 from minikeras.tensor import Tensor
 
 
 def _floats(boolean: Tensor) -> Tensor:
-    return ops.cast(boolean, config.floatx())
+    return ew.cast(boolean, config.floatx())
 
 
 # ---------------------------------------------------------------- accuracies
@@ -40,9 +44,9 @@ def accuracy(y_true, y_pred) -> Tensor:
     array([0., 1., 1., 1.], dtype=float32)
     """
     y_pred = _tensor(y_pred)
-    y_true = ops.cast(_tensor(y_true), y_pred.dtype)
+    y_true = ew.cast(_tensor(y_true), y_pred.dtype)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
-    return ops.mean(_floats(ops.equal(y_true, y_pred)), axis=-1)
+    return red.mean(_floats(ew.equal(y_true, y_pred)), axis=-1)
 
 
 def binary_accuracy(y_true, y_pred, threshold: float = 0.5) -> Tensor:
@@ -54,8 +58,8 @@ def binary_accuracy(y_true, y_pred, threshold: float = 0.5) -> Tensor:
     array([1., 1., 1., 0.], dtype=float32)
     """
     y_true, y_pred = squeeze_or_expand_to_same_rank(_tensor(y_true), _tensor(y_pred))
-    predicted = ops.cast(ops.greater(y_pred, threshold), y_true.dtype)
-    return ops.mean(_floats(ops.equal(y_true, predicted)), axis=-1)
+    predicted = ew.cast(ew.greater(y_pred, threshold), y_true.dtype)
+    return red.mean(_floats(ew.equal(y_true, predicted)), axis=-1)
 
 
 def categorical_accuracy(y_true, y_pred) -> Tensor:
@@ -66,14 +70,14 @@ def categorical_accuracy(y_true, y_pred) -> Tensor:
     >>> K.eval(categorical_accuracy(y_true, y_pred))
     array([1., 0.], dtype=float32)
     """
-    return _floats(ops.equal(ops.argmax(_tensor(y_true), -1), ops.argmax(_tensor(y_pred), -1)))
+    return _floats(ew.equal(red.argmax(_tensor(y_true), -1), red.argmax(_tensor(y_pred), -1)))
 
 
 def _class_ids(y_true, y_pred: Tensor) -> Tensor:
     """Integer targets of shape (batch,): a trailing axis of size 1 is dropped."""
     y_true = _tensor(y_true)
     if y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1:
-        y_true = ops.squeeze(y_true, -1)
+        y_true = sh.squeeze(y_true, -1)
     return y_true
 
 
@@ -87,8 +91,8 @@ def sparse_categorical_accuracy(y_true, y_pred) -> Tensor:
     """
     y_pred = _tensor(y_pred)
     y_true = _class_ids(y_true, y_pred)
-    predicted = ops.cast(ops.argmax(y_pred, -1), y_true.dtype)
-    return _floats(ops.equal(y_true, predicted))
+    predicted = ew.cast(red.argmax(y_pred, -1), y_true.dtype)
+    return _floats(ew.equal(y_true, predicted))
 
 
 def _in_top_k(targets: Tensor, predictions: Tensor, k: int) -> Tensor:
@@ -98,10 +102,10 @@ def _in_top_k(targets: Tensor, predictions: Tensor, k: int) -> Tensor:
     at the boundary count as in (the rule of TensorFlow's and Keras's in_top_k).
     """
     n_classes = predictions.shape[-1]
-    is_target = ops.one_hot(ops.cast(targets, "int64"), n_classes, "bool")
-    target_score = ops.sum(ops.where(is_target, predictions, 0.0), axis=-1, keepdims=True)
-    n_larger = ops.sum(_floats(ops.greater(predictions, target_score)), axis=-1)
-    return _floats(ops.less(n_larger, float(k)))
+    is_target = sh.one_hot(ew.cast(targets, "int64"), n_classes, "bool")
+    target_score = red.sum(ew.where(is_target, predictions, 0.0), axis=-1, keepdims=True)
+    n_larger = red.sum(_floats(ew.greater(predictions, target_score)), axis=-1)
+    return _floats(ew.less(n_larger, float(k)))
 
 
 def top_k_categorical_accuracy(y_true, y_pred, k: int = 5) -> Tensor:
@@ -114,7 +118,7 @@ def top_k_categorical_accuracy(y_true, y_pred, k: int = 5) -> Tensor:
     array([0., 1.], dtype=float32)
     """
     y_pred = _tensor(y_pred)
-    return _in_top_k(ops.argmax(_tensor(y_true), -1), y_pred, k)
+    return _in_top_k(red.argmax(_tensor(y_true), -1), y_pred, k)
 
 
 def sparse_top_k_categorical_accuracy(y_true, y_pred, k: int = 5) -> Tensor:
@@ -141,9 +145,9 @@ def cosine_similarity(y_true, y_pred, axis: int = -1) -> Tensor:
     array([1., 0.], dtype=float32)
     """
     y_pred = _tensor(y_pred)
-    y_true = ops.cast(_tensor(y_true), y_pred.dtype)
+    y_true = ew.cast(_tensor(y_true), y_pred.dtype)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
-    return ops.sum(_l2_normalize(y_true, axis) * _l2_normalize(y_pred, axis), axis=axis)
+    return red.sum(_l2_normalize(y_true, axis) * _l2_normalize(y_pred, axis), axis=axis)
 
 
 # ---------------------------------------------------------------- losses as metrics
@@ -224,10 +228,10 @@ def resolve(metric, loss=None, output_shape=None,
         sparse_targets = (target_shape is not None and output_shape is not None and
                           (len(target_shape) < len(output_shape) or
                            (target_shape[-1] == 1 and units not in (None, 1))))
-        if loss_fn in (binary_crossentropy, ops.binary_crossentropy) or units == 1:
+        if loss_fn in (binary_crossentropy, xent.binary_crossentropy) or units == 1:
             fn = binary_accuracy
         elif (loss_fn in (sparse_categorical_crossentropy,
-                          ops.sparse_categorical_crossentropy) or sparse_targets):
+                          xent.sparse_categorical_crossentropy) or sparse_targets):
             fn = sparse_categorical_accuracy
         else:
             fn = categorical_accuracy

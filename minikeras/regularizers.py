@@ -6,7 +6,8 @@ array(0.05, dtype=float32)
 """
 from __future__ import annotations
 
-from minikeras import ops
+from minikeras.ops import elementwise as ew
+from minikeras.ops import reductions as red
 
 
 class Regularizer:
@@ -40,9 +41,9 @@ class L1L2(Regularizer):
     def __call__(self, x):
         penalty = 0.0
         if self.l1:
-            penalty = penalty + self.l1 * ops.sum(ops.abs(x))
+            penalty = penalty + self.l1 * red.sum(ew.abs(x))
         if self.l2:
-            penalty = penalty + self.l2 * ops.sum(ops.square(x))
+            penalty = penalty + self.l2 * red.sum(ew.square(x))
         return penalty
 
     def get_config(self) -> dict:

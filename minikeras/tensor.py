@@ -106,26 +106,26 @@ class Tensor:
     __hash__ = object.__hash__
 
     # ---- operators: each one builds a graph node through minikeras.ops ----
-    def __add__(self, other): return ops.add(self, other)
-    def __radd__(self, other): return ops.add(other, self)
-    def __sub__(self, other): return ops.subtract(self, other)
-    def __rsub__(self, other): return ops.subtract(other, self)
-    def __mul__(self, other): return ops.multiply(self, other)
-    def __rmul__(self, other): return ops.multiply(other, self)
-    def __truediv__(self, other): return ops.divide(self, other)
-    def __rtruediv__(self, other): return ops.divide(other, self)
-    def __pow__(self, other): return ops.power(self, other)
-    def __rpow__(self, other): return ops.power(other, self)
-    def __matmul__(self, other): return ops.matmul(self, other)
-    def __rmatmul__(self, other): return ops.matmul(other, self)
-    def __neg__(self): return ops.negative(self)
+    def __add__(self, other): return ops.elementwise.add(self, other)
+    def __radd__(self, other): return ops.elementwise.add(other, self)
+    def __sub__(self, other): return ops.elementwise.subtract(self, other)
+    def __rsub__(self, other): return ops.elementwise.subtract(other, self)
+    def __mul__(self, other): return ops.elementwise.multiply(self, other)
+    def __rmul__(self, other): return ops.elementwise.multiply(other, self)
+    def __truediv__(self, other): return ops.elementwise.divide(self, other)
+    def __rtruediv__(self, other): return ops.elementwise.divide(other, self)
+    def __pow__(self, other): return ops.elementwise.power(self, other)
+    def __rpow__(self, other): return ops.elementwise.power(other, self)
+    def __matmul__(self, other): return ops.linalg.matmul(self, other)
+    def __rmatmul__(self, other): return ops.linalg.matmul(other, self)
+    def __neg__(self): return ops.elementwise.negative(self)
     def __pos__(self): return self
-    def __abs__(self): return ops.abs(self)
-    def __lt__(self, other): return ops.less(self, other)
-    def __le__(self, other): return ops.less_equal(self, other)
-    def __gt__(self, other): return ops.greater(self, other)
-    def __ge__(self, other): return ops.greater_equal(self, other)
-    def __getitem__(self, key): return ops.getitem(self, key)
+    def __abs__(self): return ops.elementwise.abs(self)
+    def __lt__(self, other): return ops.elementwise.less(self, other)
+    def __le__(self, other): return ops.elementwise.less_equal(self, other)
+    def __gt__(self, other): return ops.elementwise.greater(self, other)
+    def __ge__(self, other): return ops.elementwise.greater_equal(self, other)
+    def __getitem__(self, key): return ops.shapes.getitem(self, key)
 
     def __bool__(self):
         raise TypeError(
@@ -143,7 +143,7 @@ class Tensor:
 
     @property
     def T(self):
-        return ops.transpose(self)
+        return ops.shapes.transpose(self)
 
 
 class Placeholder(Tensor):
@@ -247,12 +247,7 @@ class Variable(Tensor):
     @staticmethod
     def _now(value):
         """Symbolic deltas (e.g. K.sum(x, axis=0)) are evaluated right away."""
-        if not isinstance(value, Tensor):
-            return value
-        if _evaluate is None:
-            raise RuntimeError(f"{value.name} is symbolic: import minikeras.backend (which "
-                               f"can run graphs) to assign it to a variable")
-        return _evaluate(value)
+        return evaluate_now(value) if isinstance(value, Tensor) else value
 
 
 def topological_order(outputs: Iterable[Tensor]) -> list[Tensor]:
@@ -278,13 +273,22 @@ def topological_order(outputs: Iterable[Tensor]) -> list[Tensor]:
 _evaluate: Callable | None = None
 
 
+def evaluate_now(tensor: Tensor):
+    """The value of a tensor that needs no fed placeholders, computed now (by the
+    executor, which tells this module how: ``use_evaluator``)."""
+    if _evaluate is None:
+        raise RuntimeError(f"{tensor.name} is symbolic: import minikeras.backend (which "
+                           f"can run graphs) to compute its value")
+    return _evaluate(tensor)
+
+
 def use_evaluator(evaluate: Callable) -> None:
     """Let variables evaluate symbolic values they are assigned (graph.py calls this)."""
     global _evaluate
     _evaluate = evaluate
 
 
-# The operators above build their nodes with minikeras.ops, which builds on this module:
-# the one import circle of the house, closed here at the very end (ops is complete by the
-# time an operator runs).
+# The operators above build their nodes with the primitive ops (ops.elementwise, ...),
+# which build on this module: the one import circle of the house, closed here at the very
+# end (the ops are complete by the time an operator runs).
 from minikeras import ops

@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from minikeras import kernels
-from minikeras.ops import as_tensor
+from minikeras.ops.core import as_tensor
 from minikeras.tensor import Tensor, Variable
 
 

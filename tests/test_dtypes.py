@@ -54,7 +54,7 @@ def test_the_reported_case():
     (lambda: K.mean(K.variable([[1, 2], [3, 4]], dtype="int64"), axis=0), "float32",
      [2.0, 3.0]),
     (lambda: K.sum(ints()), "int32", 10),
-    (lambda: K.sum(K.variable([200, 100], dtype="uint8")), "uint32", 300),  # no wrap at 256
+    (lambda: K.sum(K.variable([200, 100], dtype="uint8")), "int32", 300),  # no wrap at 256
     (lambda: K.sum(K.variable([100, 100], dtype="int8")), "int32", 200),
     (lambda: K.prod(ints()), "int32", 24),
     # float64 stays float64

@@ -20,15 +20,37 @@ import importlib
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 import minikeras.backend as K
-from minikeras import ops
+import minikeras.ops
 from minikeras.autograd import check_gradients, gradients
-from minikeras.ops import REGISTRY
+from minikeras.ops.core import REGISTRY
 from minikeras.tensor import topological_order
+
+# The modules of minikeras.ops that hold Keras 3's public functions; all the others
+# define primitive ops.
+PUBLIC = {"conversions", "eager", "math", "nn", "numpy"}
+
+
+def _primitives() -> SimpleNamespace:
+    """Every primitive function by name (``ops.getitem_grad``...), and each module of
+    primitives (``ops.crossentropy``), as one namespace for the cases below."""
+    space = {}
+    for info in pkgutil.iter_modules(minikeras.ops.__path__):
+        if info.name not in PUBLIC:
+            module = importlib.import_module(f"minikeras.ops.{info.name}")
+            space.update({k: v for k, v in vars(module).items() if not k.startswith("__")})
+    for info in pkgutil.iter_modules(minikeras.ops.__path__):
+        if info.name not in PUBLIC:
+            space[info.name] = importlib.import_module(f"minikeras.ops.{info.name}")
+    return SimpleNamespace(**space)
+
+
+ops = _primitives()
 
 _rng = np.random.default_rng(20240611)
 
@@ -274,6 +296,30 @@ GRADIENT_CASES: dict[str, list[Case]] = {
              lambda g, ref: ops.gather_grad(g, ref, int64([[0, 1], [1, 1]])),
              normal(2, 2, 2), normal(3, 2)),
     ],
+    # ---- added for keras.ops (issue 18)
+    "sin": [case("matrix", ops.sin, normal(3, 4))],
+    "cos": [case("matrix", ops.cos, normal(3, 4))],
+    "log1p": [case("matrix", ops.log1p, positive(3, 4, low=-0.5, high=2.0))],
+    "expm1": [case("matrix", ops.expm1, normal(3, 4))],
+    "mod": [case("positive", ops.mod, away_from([0.0, 1.0, 2.0], 3, 4, low=0.1, high=5.0),
+                 positive(4, low=1.05, high=1.9)),
+            case("negative_b", ops.mod, away_from([-1.0, 0.0, 1.0], 3, 4),
+                 -positive(3, 4, low=1.05, high=1.9))],
+    "flip": [case("axis0", lambda x: ops.flip(x, 0), normal(3, 4)),
+             case("all_axes", lambda x: ops.flip(x), normal(2, 3, 4))],
+    "cumsum": [case("axis0", lambda x: ops.cumsum(x, 0), normal(3, 4)),
+               case("axis-1", lambda x: ops.cumsum(x, -1), normal(2, 3, 4)),
+               case("flat", ops.cumsum, normal(3, 4))],
+    "take_along_axis": [
+        case("rows", lambda x: ops.take_along_axis(x, int64([[2, 0, 2], [1, 1, 0]]), 1),
+             normal(2, 4)),
+        case("axis0", lambda x: ops.take_along_axis(x, int64([[0, 1, 1, 0]]), 0),
+             normal(2, 4)),
+    ],
+    "take_along_axis_grad": [
+        case("repeated", lambda g: ops.take_along_axis_grad(
+            g, f64(np.zeros((2, 4))), int64([[2, 0, 2], [1, 1, 0]]), 1), normal(2, 3)),
+    ],
     # ---- the internal ops of broadcasting, called directly
     "sum_like": [case("matrix_to_row", ops.sum_like, normal(3, 4), normal(4)),
                  case("rank3_to_column", ops.sum_like, normal(2, 3, 4), normal(3, 1)),
@@ -507,6 +553,16 @@ NO_GRADIENT_CASES: dict[str, Callable] = {
     "random_normal": lambda x: K.random_normal((3, 4), dtype="float64", seed=2),
     "random_uniform": lambda x: K.random_uniform((3, 4), dtype="float64", seed=3),
     "sign": lambda x: K.sign(x),
+    "floor": lambda x: ops.floor(x),
+    "ceil": lambda x: ops.ceil(x),
+    "round": lambda x: ops.round(x, 1),
+    "floor_divide": lambda x: ops.floor_divide(x, 0.7),
+    "isnan": lambda x: ops.isnan(x),
+    "isinf": lambda x: ops.isinf(x),
+    "isfinite": lambda x: ops.isfinite(x),
+    "argsort": lambda x: ops.argsort(x, 0),
+    "dim": lambda x: ops.cast(ops.dim(x, 0), "float64"),
+    "fill": lambda x: ops.fill((ops.dim(x, 0), 4), 2.0, "float64"),
     "stop_gradient": lambda x: K.stop_gradient(x),
 }
 
@@ -536,7 +592,7 @@ def test_gradient_of_an_unrelated_or_stopped_tensor_is_zeros():
 # ---------------------------------------------------------------- enforcement
 def _import_all_op_modules():
     """Load every module of minikeras.ops (where all ops live), so the registry is full."""
-    for info in pkgutil.walk_packages(ops.__path__, "minikeras.ops."):
+    for info in pkgutil.walk_packages(minikeras.ops.__path__, "minikeras.ops."):
         importlib.import_module(info.name)
 
 

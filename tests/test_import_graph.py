@@ -35,3 +35,18 @@ def test_only_the_compiler_asks_for_kernels():
     askers = {name for name, path in found.items()
               if any(t == "kernels" for t, _, _ in import_graph.imports(name, path, set(found)))}
     assert askers == {"", "fusion", "graph", "updates"}, askers
+
+
+def test_internal_code_uses_the_primitive_ops_not_keras_ops():
+    """Inside minikeras, ops come from the modules that define them (ops.elementwise,
+    ops.shapes, ...). The public ``minikeras.ops`` is Keras 3's ``keras.ops``, whose
+    defaults differ from K's (``concatenate`` joins along axis 0 there): internal code
+    calling it by habit would silently change meaning."""
+    public = {"ops", "ops.numpy", "ops.nn", "ops.math", "ops.conversions"}
+    allowed = {"", "tensor",               # the package; tensor's operator hook
+               "layers.lambda_layer"}      # the names a Lambda's saved code may use
+    found = import_graph.modules(ROOT)
+    users = {name for name, path in found.items()
+             if name not in public and name not in allowed and
+             any(t in public for t, _, _ in import_graph.imports(name, path, set(found)))}
+    assert not users, f"import the primitive modules instead: {sorted(users)}"

@@ -33,7 +33,7 @@ FLOORS = [
     ("devices", ["devices", "devices.*"]),
     ("kernels", ["kernels"]),
     ("helpers", ["axes", "dtypes", "rng", "utils", "utils.*"]),
-    ("tensors and ops", ["tensor", "ops", "ops.*"]),
+    ("tensors and ops", ["tensor", "ops", "ops.*", "random"]),
     ("graphs", ["autograd", "memory", "fusion", "placement", "updates", "graph"]),
     ("backend", ["backend"]),
     ("building blocks", ["activations", "initializers", "regularizers", "constraints",

@@ -914,12 +914,14 @@ def matmul(a, b):
 # ---- randomness: drawn on the host exactly as the reference does, then uploaded ----
 def random_uniform(shape, low, high, dtype, rng):
     """U[low, high) numbers: the same draw as the reference kernel, uploaded."""
-    return to_device(REF["random_uniform"](shape, low, high, dtype, rng))
+    return to_device(REF["random_uniform"](shape=shape, low=low, high=high, dtype=dtype,
+                                           rng=rng))
 
 
 def random_normal(shape, mean, stddev, dtype, rng):
     """N(mean, stddev^2) numbers: the same draw as the reference kernel, uploaded."""
-    return to_device(REF["random_normal"](shape, mean, stddev, dtype, rng))
+    return to_device(REF["random_normal"](shape=shape, mean=mean, stddev=stddev,
+                                          dtype=dtype, rng=rng))
 
 
 def bernoulli_like(x, p, value, rng):

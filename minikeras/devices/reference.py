@@ -63,6 +63,9 @@ for _name, _ufunc in {
     "logical_and": np.logical_and, "logical_or": np.logical_or,
     "negative": np.negative, "abs": np.abs, "sign": np.sign, "exp": np.exp, "log": np.log,
     "sqrt": np.sqrt, "square": np.square, "tanh": np.tanh, "logical_not": np.logical_not,
+    "sin": np.sin, "cos": np.cos, "log1p": np.log1p, "expm1": np.expm1, "floor": np.floor,
+    "ceil": np.ceil, "isnan": np.isnan, "isinf": np.isinf, "isfinite": np.isfinite,
+    "floor_divide": np.floor_divide, "mod": np.mod,
 }.items():
     KERNELS[_name] = _ufunc_kernel(_name, _ufunc)
 
@@ -70,6 +73,11 @@ for _name, _ufunc in {
 @kernel
 def clip(x, min_value, max_value):
     return np.clip(x, min_value, max_value).astype(x.dtype, copy=False)
+
+
+@kernel
+def round_(x, decimals):
+    return np.round(x, decimals)
 
 
 @kernel
@@ -334,6 +342,51 @@ def one_hot(indices, num_classes, dtype):
     return out
 
 
+@kernel
+def flip(x, axis):
+    return np.flip(x, axis)
+
+
+@kernel
+def argsort(x, axis):
+    return np.argsort(x, axis=axis, kind="stable").astype(np.int32)
+
+
+@kernel
+def take_along_axis(x, indices, axis):
+    return np.take_along_axis(x, indices.astype(np.intp), axis=axis)
+
+
+@kernel
+def take_along_axis_grad(g, x, indices, axis):
+    out = np.zeros(x.shape, g.dtype)
+    index = list(np.indices(indices.shape, sparse=True))
+    index[axis] = indices.astype(np.intp)
+    np.add.at(out, tuple(index), g)
+    return out
+
+
+@kernel
+def cumsum(x, axis):
+    return np.cumsum(x, axis=axis, dtype=x.dtype)
+
+
+@kernel
+def dim(x, axis):
+    return np.asarray(x.shape[axis], np.int32)
+
+
+def filled_shape(dims, shape) -> tuple:
+    """``shape`` with its None sizes taken, in order, from the scalar arrays ``dims``."""
+    sizes = iter(int(d) for d in dims)
+    return tuple(next(sizes) if d is None else d for d in shape)
+
+
+@kernel
+def fill(*dims, shape, value, dtype):
+    return np.full(filled_shape(dims, shape), value, dtype)
+
+
 # ---- products ----
 @kernel(accepts_out=True)
 def matmul(a, b, out=None):
@@ -347,13 +400,13 @@ def matmul(a, b, out=None):
 
 # ---- randomness ----
 @kernel
-def random_uniform(shape, low, high, dtype, rng):
-    return rng.uniform(low, high, size=shape).astype(dtype)
+def random_uniform(*dims, shape, low, high, dtype, rng):
+    return rng.uniform(low, high, size=filled_shape(dims, shape)).astype(dtype)
 
 
 @kernel
-def random_normal(shape, mean, stddev, dtype, rng):
-    return rng.normal(mean, stddev, size=shape).astype(dtype)
+def random_normal(*dims, shape, mean, stddev, dtype, rng):
+    return rng.normal(mean, stddev, size=filled_shape(dims, shape)).astype(dtype)
 
 
 @kernel

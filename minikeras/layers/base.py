@@ -39,7 +39,8 @@ import numpy as np
 
 from minikeras import backend as K
 from minikeras import config, initializers, regularizers
-from minikeras.ops import identity
+from minikeras.ops.eager import symbolic_scope
+from minikeras.ops.elementwise import identity
 from minikeras.tensor import Constant, Origin, Tensor, Variable, format_shape
 
 _layer_counters: dict[str, itertools.count] = defaultdict(lambda: itertools.count(0))
@@ -323,7 +324,8 @@ class Layer:
         has_mask = any(m is not None for m in nest_flatten(masks))
         if self._call_takes_mask and "mask" not in kwargs and has_mask:
             kwargs["mask"] = masks
-        outputs = self.call(inputs, **kwargs)
+        with symbolic_scope():  # keras.ops and keras.random build nodes in here
+            outputs = self.call(inputs, **kwargs)
         out_mask = self.compute_mask(inputs, masks if has_mask else None)
         for t, m in zip(nest_flatten(outputs),
                         nest_flatten(out_mask) if isinstance(out_mask, (list, tuple))

@@ -17,9 +17,13 @@ import math
 
 import numpy as np
 
-from minikeras import activations, config, initializers, ops, regularizers
+from minikeras import activations, config, initializers, regularizers
 from minikeras import backend as K
 from minikeras.layers.base import InputSpec, Layer, Node
+from minikeras.ops import elementwise as ew
+from minikeras.ops import random as rnd
+from minikeras.ops import reductions as red
+from minikeras.ops import shapes as sh
 from minikeras.tensor import format_shape
 
 
@@ -112,7 +116,7 @@ class Dense(Layer):
 
     def call(self, inputs):
         if np.dtype(inputs.dtype).kind in "biu":  # integer data: compute in the layer's dtype
-            inputs = ops.cast(inputs, self.dtype)
+            inputs = ew.cast(inputs, self.dtype)
         outputs = K.dot(inputs, self.kernel)
         if self.bias is not None:
             outputs = outputs + self.bias
@@ -174,7 +178,7 @@ class Dropout(Layer):
     def call(self, inputs, training=None):
         if self.rate == 0.0 or training is False:
             return inputs
-        dropped = ops.dropout(inputs, self.rate, self.seed)
+        dropped = rnd.dropout(inputs, self.rate, self.seed)
         if training is True:
             return dropped
         return K.in_train_phase(dropped, inputs)  # Keras 2: decided by the learning phase
@@ -200,10 +204,10 @@ class Flatten(Layer):
 
     def call(self, inputs):
         if inputs.ndim == 1:
-            return ops.expand_dims(inputs, 1)
+            return sh.expand_dims(inputs, 1)
         if self.data_format == "channels_first" and inputs.ndim > 2:
-            inputs = ops.transpose(inputs, (0, *range(2, inputs.ndim), 1))
-        return ops.batch_flatten(inputs)
+            inputs = sh.transpose(inputs, (0, *range(2, inputs.ndim), 1))
+        return sh.batch_flatten(inputs)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "data_format": self.data_format}
@@ -237,7 +241,7 @@ class Reshape(Layer):
         return tuple(target)
 
     def call(self, inputs):
-        return ops.reshape(inputs, (-1, *self._resolved(inputs.shape[1:])))
+        return sh.reshape(inputs, (-1, *self._resolved(inputs.shape[1:])))
 
     def get_config(self) -> dict:
         return {**super().get_config(), "target_shape": list(self.target_shape)}
@@ -259,7 +263,7 @@ class Permute(Layer):
                              f"got {self.dims}")
 
     def call(self, inputs):
-        return ops.transpose(inputs, (0, *self.dims))
+        return sh.transpose(inputs, (0, *self.dims))
 
     def get_config(self) -> dict:
         return {**super().get_config(), "dims": list(self.dims)}
@@ -281,7 +285,7 @@ class RepeatVector(Layer):
         self.input_spec = InputSpec(ndim=2)
 
     def call(self, inputs):
-        return ops.repeat(inputs, self.n)
+        return sh.repeat(inputs, self.n)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "n": self.n}
@@ -304,14 +308,14 @@ class Masking(Layer):
         self.supports_masking = True
 
     def _keep(self, inputs):
-        return ops.greater(ops.max(ops.cast(ops.not_equal(inputs, self.mask_value),
+        return ew.greater(red.max(ew.cast(ew.not_equal(inputs, self.mask_value),
                                             inputs.dtype), axis=-1, keepdims=True), 0.0)
 
     def call(self, inputs):
-        return inputs * ops.cast(self._keep(inputs), inputs.dtype)
+        return inputs * ew.cast(self._keep(inputs), inputs.dtype)
 
     def compute_mask(self, inputs, mask=None):
-        return ops.squeeze(self._keep(inputs), -1)
+        return sh.squeeze(self._keep(inputs), -1)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "mask_value": self.mask_value}
@@ -349,11 +353,11 @@ class Embedding(Layer):
 
     def call(self, inputs):
         if np.dtype(inputs.dtype).kind not in "iu":
-            inputs = ops.cast(inputs, "int64")
-        return ops.gather(self.embeddings, inputs)
+            inputs = ew.cast(inputs, "int64")
+        return sh.gather(self.embeddings, inputs)
 
     def compute_mask(self, inputs, mask=None):
-        return ops.not_equal(inputs, 0) if self.mask_zero else None
+        return ew.not_equal(inputs, 0) if self.mask_zero else None
 
     def get_config(self) -> dict:
         return {**super().get_config(), "input_dim": self.input_dim,

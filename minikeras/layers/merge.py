@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from functools import reduce
 
-from minikeras import ops
 from minikeras.axes import broadcast_shapes
 from minikeras.layers.base import Layer
+from minikeras.ops import elementwise as ew
+from minikeras.ops import shapes as sh
 from minikeras.tensor import format_shape
 
 
@@ -58,7 +59,7 @@ class Merge(Layer):
         if mask is None or all(m is None for m in mask):
             return None
         present = [m for m in mask if m is not None]
-        return reduce(ops.logical_and, present)
+        return reduce(ew.logical_and, present)
 
 
 class Add(Merge):
@@ -110,7 +111,7 @@ class Maximum(Merge):
     Array([5., 9.], dtype=float32)
     """
 
-    combine = staticmethod(ops.maximum)
+    combine = staticmethod(ew.maximum)
 
 
 class Minimum(Merge):
@@ -121,7 +122,7 @@ class Minimum(Merge):
     Array([1., 2.], dtype=float32)
     """
 
-    combine = staticmethod(ops.minimum)
+    combine = staticmethod(ew.minimum)
 
 
 class Average(Merge):
@@ -159,7 +160,7 @@ class Concatenate(Merge):
                                  + ", ".join(format_shape(s) for s in shapes))
 
     def call(self, inputs):
-        return ops.concatenate(list(inputs), axis=self.axis)
+        return sh.concatenate(list(inputs), axis=self.axis)
 
     def compute_mask(self, inputs, mask=None):
         if mask is None or all(m is None for m in mask):

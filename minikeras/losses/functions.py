@@ -10,8 +10,13 @@ from __future__ import annotations
 import math
 import warnings
 
-from minikeras import config, ops
+from minikeras import config
 from minikeras.losses.loss import _prepare, _tensor
+from minikeras.ops import activations as act
+from minikeras.ops import crossentropy as xent
+from minikeras.ops import elementwise as ew
+from minikeras.ops import linalg as la
+from minikeras.ops import reductions as red
 from minikeras.tensor import Tensor
 
 # ---------------------------------------------------------------- regression
@@ -25,7 +30,7 @@ def mean_squared_error(y_true, y_pred) -> Tensor:
     array([2.5], dtype=float32)
     """
     y_true, y_pred = _prepare(y_true, y_pred)
-    return ops.mean(ops.square(y_true - y_pred), axis=-1)
+    return red.mean(ew.square(y_true - y_pred), axis=-1)
 
 
 def mean_absolute_error(y_true, y_pred) -> Tensor:
@@ -36,7 +41,7 @@ def mean_absolute_error(y_true, y_pred) -> Tensor:
     array([1.5], dtype=float32)
     """
     y_true, y_pred = _prepare(y_true, y_pred)
-    return ops.mean(ops.abs(y_true - y_pred), axis=-1)
+    return red.mean(ew.abs(y_true - y_pred), axis=-1)
 
 
 def mean_absolute_percentage_error(y_true, y_pred) -> Tensor:
@@ -47,8 +52,8 @@ def mean_absolute_percentage_error(y_true, y_pred) -> Tensor:
     array([37.5], dtype=float32)
     """
     y_true, y_pred = _prepare(y_true, y_pred)
-    diff = ops.abs((y_true - y_pred) / ops.maximum(ops.abs(y_true), config.epsilon()))
-    return 100.0 * ops.mean(diff, axis=-1)
+    diff = ew.abs((y_true - y_pred) / ew.maximum(ew.abs(y_true), config.epsilon()))
+    return 100.0 * red.mean(diff, axis=-1)
 
 
 def mean_squared_logarithmic_error(y_true, y_pred) -> Tensor:
@@ -62,14 +67,14 @@ def mean_squared_logarithmic_error(y_true, y_pred) -> Tensor:
     """
     y_true, y_pred = _prepare(y_true, y_pred)
     eps = config.epsilon()
-    first = ops.log(ops.maximum(y_pred, eps) + 1.0)
-    second = ops.log(ops.maximum(y_true, eps) + 1.0)
-    return ops.mean(ops.square(first - second), axis=-1)
+    first = ew.log(ew.maximum(y_pred, eps) + 1.0)
+    second = ew.log(ew.maximum(y_true, eps) + 1.0)
+    return red.mean(ew.square(first - second), axis=-1)
 
 
 def _l2_normalize(x: Tensor, axis: int) -> Tensor:
     """x / max(||x||, epsilon), as Keras 3 normalizes (the squared norm at least eps^2)."""
-    return ops.l2_normalize(x, axis, config.epsilon() ** 2)
+    return la.l2_normalize(x, axis, config.epsilon() ** 2)
 
 
 def cosine_similarity(y_true, y_pred, axis: int = -1) -> Tensor:
@@ -83,7 +88,7 @@ def cosine_similarity(y_true, y_pred, axis: int = -1) -> Tensor:
     array([-0., -1.,  1.], dtype=float32)
     """
     y_true, y_pred = _prepare(y_true, y_pred)
-    return ops.negative(ops.sum(_l2_normalize(y_true, axis) * _l2_normalize(y_pred, axis),
+    return ew.negative(red.sum(_l2_normalize(y_true, axis) * _l2_normalize(y_pred, axis),
                                 axis=axis))
 
 
@@ -97,8 +102,8 @@ def huber(y_true, y_pred, delta: float = 1.0) -> Tensor:
     """
     y_true, y_pred = _prepare(y_true, y_pred)
     error = y_pred - y_true
-    abs_error = ops.abs(error)
-    return ops.mean(ops.where(ops.less_equal(abs_error, delta), 0.5 * ops.square(error),
+    abs_error = ew.abs(error)
+    return red.mean(ew.where(ew.less_equal(abs_error, delta), 0.5 * ew.square(error),
                               delta * abs_error - 0.5 * delta * delta), axis=-1)
 
 
@@ -113,7 +118,7 @@ def log_cosh(y_true, y_pred) -> Tensor:
     """
     y_true, y_pred = _prepare(y_true, y_pred)
     x = y_pred - y_true
-    return ops.mean(x + ops.softplus(x * -2.0) - math.log(2.0), axis=-1)
+    return red.mean(x + act.softplus(x * -2.0) - math.log(2.0), axis=-1)
 
 
 # ---------------------------------------------------------------- hinge
@@ -121,9 +126,9 @@ def log_cosh(y_true, y_pred) -> Tensor:
 
 def _to_plus_minus_one(y_true: Tensor) -> Tensor:
     """Keras 3 turns labels into -1/+1 when every one of them is 0 or 1."""
-    is_01 = ops.logical_or(ops.equal(y_true, 0.0), ops.equal(y_true, 1.0))
-    all_01 = ops.min(ops.cast(is_01, y_true.dtype))  # 1.0 when all labels are 0 or 1
-    return ops.where(ops.greater(all_01, 0.5), 2.0 * y_true - 1.0, y_true)
+    is_01 = ew.logical_or(ew.equal(y_true, 0.0), ew.equal(y_true, 1.0))
+    all_01 = red.min(ew.cast(is_01, y_true.dtype))  # 1.0 when all labels are 0 or 1
+    return ew.where(ew.greater(all_01, 0.5), 2.0 * y_true - 1.0, y_true)
 
 
 def hinge(y_true, y_pred) -> Tensor:
@@ -135,7 +140,7 @@ def hinge(y_true, y_pred) -> Tensor:
     """
     y_true, y_pred = _prepare(y_true, y_pred)
     y_true = _to_plus_minus_one(y_true)
-    return ops.mean(ops.maximum(1.0 - y_true * y_pred, 0.0), axis=-1)
+    return red.mean(ew.maximum(1.0 - y_true * y_pred, 0.0), axis=-1)
 
 
 def squared_hinge(y_true, y_pred) -> Tensor:
@@ -147,7 +152,7 @@ def squared_hinge(y_true, y_pred) -> Tensor:
     """
     y_true, y_pred = _prepare(y_true, y_pred)
     y_true = _to_plus_minus_one(y_true)
-    return ops.mean(ops.square(ops.maximum(1.0 - y_true * y_pred, 0.0)), axis=-1)
+    return red.mean(ew.square(ew.maximum(1.0 - y_true * y_pred, 0.0)), axis=-1)
 
 
 def categorical_hinge(y_true, y_pred) -> Tensor:
@@ -159,9 +164,9 @@ def categorical_hinge(y_true, y_pred) -> Tensor:
     array([0.8], dtype=float32)
     """
     y_true, y_pred = _prepare(y_true, y_pred)
-    pos = ops.sum(y_true * y_pred, axis=-1)
-    neg = ops.max((1.0 - y_true) * y_pred, axis=-1)
-    return ops.maximum(neg - pos + 1.0, 0.0)
+    pos = red.sum(y_true * y_pred, axis=-1)
+    neg = red.max((1.0 - y_true) * y_pred, axis=-1)
+    return ew.maximum(neg - pos + 1.0, 0.0)
 
 
 # ---------------------------------------------------------------- probabilistic
@@ -175,9 +180,9 @@ def kl_divergence(y_true, y_pred) -> Tensor:
     array([0.1438], dtype=float32)
     """
     y_true, y_pred = _prepare(y_true, y_pred)
-    y_true = ops.clip(y_true, config.epsilon(), 1.0)
-    y_pred = ops.clip(y_pred, config.epsilon(), 1.0)
-    return ops.sum(y_true * ops.log(y_true / y_pred), axis=-1)
+    y_true = ew.clip(y_true, config.epsilon(), 1.0)
+    y_pred = ew.clip(y_pred, config.epsilon(), 1.0)
+    return red.sum(y_true * ew.log(y_true / y_pred), axis=-1)
 
 
 def poisson(y_true, y_pred) -> Tensor:
@@ -188,7 +193,7 @@ def poisson(y_true, y_pred) -> Tensor:
     array([1.], dtype=float32)
     """
     y_true, y_pred = _prepare(y_true, y_pred)
-    return ops.mean(y_pred - y_true * ops.log(y_pred + config.epsilon()), axis=-1)
+    return red.mean(y_pred - y_true * ew.log(y_pred + config.epsilon()), axis=-1)
 
 
 def categorical_crossentropy(y_true, y_pred, from_logits: bool = False,
@@ -211,9 +216,9 @@ def categorical_crossentropy(y_true, y_pred, from_logits: bool = False,
                       "binary_crossentropy", stacklevel=2)
     if label_smoothing:
         n = y_true.shape[axis]
-        n = ops.count(y_true, axis) if n is None else float(n)
+        n = red.count(y_true, axis) if n is None else float(n)
         y_true = y_true * (1.0 - label_smoothing) + label_smoothing / n
-    return ops.categorical_crossentropy(y_true, y_pred, from_logits=from_logits, axis=axis)
+    return xent.categorical_crossentropy(y_true, y_pred, from_logits=from_logits, axis=axis)
 
 
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits: bool = False,
@@ -229,7 +234,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits: bool = False,
     if ignore_class is not None:
         raise NotImplementedError("sparse_categorical_crossentropy: ignore_class needs "
                                   "loss masks, which minikeras does not have yet")
-    return ops.sparse_categorical_crossentropy(_tensor(y_true), _tensor(y_pred),
+    return xent.sparse_categorical_crossentropy(_tensor(y_true), _tensor(y_pred),
                                                from_logits=from_logits, axis=axis)
 
 
@@ -248,7 +253,7 @@ def binary_crossentropy(y_true, y_pred, from_logits: bool = False,
     y_true, y_pred = _prepare(y_true, y_pred)
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
-    return ops.mean(ops.binary_crossentropy(y_true, y_pred, from_logits=from_logits),
+    return red.mean(xent.binary_crossentropy(y_true, y_pred, from_logits=from_logits),
                     axis=axis)
 
 

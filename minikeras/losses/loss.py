@@ -8,7 +8,10 @@ array(4., dtype=float32)
 from __future__ import annotations
 
 from minikeras import backend as K
-from minikeras import config, ops
+from minikeras import config
+from minikeras.ops import elementwise as ew
+from minikeras.ops import reductions as red
+from minikeras.ops import shapes as sh
 from minikeras.tensor import Tensor
 from minikeras.utils.naming import to_snake_case
 
@@ -23,7 +26,7 @@ def _tensor(value) -> Tensor:
 def _prepare(y_true, y_pred, same_rank: bool = True) -> tuple[Tensor, Tensor]:
     """Make both tensors, give y_true the dtype of y_pred, and line their ranks up."""
     y_pred = _tensor(y_pred)
-    y_true = ops.cast(_tensor(y_true), y_pred.dtype)
+    y_true = ew.cast(_tensor(y_true), y_pred.dtype)
     if same_rank:
         y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
     return y_true, y_pred
@@ -43,14 +46,14 @@ def squeeze_or_expand_to_same_rank(x1: Tensor, x2: Tensor,
     """
     if x1.ndim == x2.ndim + 1 and x1.shape[-1] == 1:
         if x2.ndim == 1 and expand_rank_1:
-            x2 = ops.expand_dims(x2, -1)
+            x2 = sh.expand_dims(x2, -1)
         else:
-            x1 = ops.squeeze(x1, -1)
+            x1 = sh.squeeze(x1, -1)
     if x2.ndim == x1.ndim + 1 and x2.shape[-1] == 1:
         if x1.ndim == 1 and expand_rank_1:
-            x1 = ops.expand_dims(x1, -1)
+            x1 = sh.expand_dims(x1, -1)
         else:
-            x2 = ops.squeeze(x2, -1)
+            x2 = sh.squeeze(x2, -1)
     return x1, x2
 
 
@@ -74,19 +77,19 @@ def reduce_weighted_values(values: Tensor, sample_weight=None,
     """
     weights = None
     if sample_weight is not None:
-        weights = ops.cast(_tensor(sample_weight), values.dtype)
+        weights = ew.cast(_tensor(sample_weight), values.dtype)
         values, weights = squeeze_or_expand_to_same_rank(values, weights)
         values = values * weights
     if reduction in (None, "none") or values.ndim == 0:
         return values
-    total = ops.sum(values)
+    total = red.sum(values)
     if reduction == "sum":
         return total
     if reduction == "mean_with_sample_weight" and weights is not None:
-        divisor = ops.sum(weights)
-        is_zero = ops.equal(divisor, 0.0)  # no weight at all: a loss of 0, not NaN
-        return ops.where(is_zero, 0.0, total / ops.where(is_zero, 1.0, divisor))
-    return ops.mean(values)
+        divisor = red.sum(weights)
+        is_zero = ew.equal(divisor, 0.0)  # no weight at all: a loss of 0, not NaN
+        return ew.where(is_zero, 0.0, total / ew.where(is_zero, 1.0, divisor))
+    return red.mean(values)
 
 
 class Loss:

@@ -1,83 +1,32 @@
-"""The primitive op set (see ``core.py`` for what an op is) and the functions built on it.
+"""``keras.ops``: Keras 3's array functions (``import minikeras as keras; keras.ops.mean``).
 
-Data flows one way: layers -> ops -> kernels. Ops never touch arrays themselves.
+Called on arrays, a function computes now and returns a NumPy array (``fit``, ``predict``
+and NumPy take it as it is); called on graph tensors (inside a layer's ``call``, a loss, a
+metric), it adds nodes to the graph. ``ops.numpy``, ``ops.nn`` and ``ops.math`` hold them
+by family, as in Keras; everything is also here at the top.
+
+>>> import numpy as np
+>>> from minikeras import ops
+>>> ops.mean(np.array([True, False, True, True]))
+array(0.75, dtype=float32)
+>>> ops.concatenate([np.ones(2), np.zeros(1)])       # Keras 3's axis=0 default
+array([1., 1., 0.])
+
+Underneath is the set of **primitive ops** this package is really about, one module per
+family: ``core`` (what an op is), ``elementwise``, ``reductions``, ``shapes``, ``linalg``,
+``activations``, ``crossentropy``, ``random``, ``broadcast``. Each primitive is a shape
+rule, a kernel (by name) and a backward rule; ``K`` (``minikeras.backend``) and every
+layer use them directly, and so do the functions here: one implementation. Where Keras
+3's name, signature or default differs from Keras 2's ``K`` (``concatenate``'s axis,
+``argmax`` with ``axis=None``, ``one_hot``'s third argument, ``repeat``, ``identity``,
+``gelu``'s ``approximate``), these follow Keras 3 and say so.
+
+Not here (yet): FFTs, ``linalg`` decompositions, ``image``, ``einsum``, control flow
+(``while_loop``, ``scan``, ``map``), segment and scatter ops, the convolutions of
+``ops.nn``.
 """
-from minikeras.ops.activations import (  # noqa: F401
-    elu,
-    hard_sigmoid,
-    log_softmax,
-    relu,
-    relu_options,
-    selu,
-    sigmoid,
-    sigmoid_grad,
-    softmax,
-    softplus,
-    softsign,
-    tanh,
-    tanh_grad,
-)
-from minikeras.ops.broadcast import broadcast_like, sum_like, unbroadcast  # noqa: F401
-from minikeras.ops.core import REGISTRY, Op, ShapeError, as_tensor, as_tensors  # noqa: F401
-from minikeras.ops.crossentropy import (  # noqa: F401
-    binary_crossentropy,
-    categorical_crossentropy,
-    sparse_categorical_crossentropy,
-)
-from minikeras.ops.elementwise import (  # noqa: F401
-    abs,
-    add,
-    cast,
-    clip,
-    divide,
-    equal,
-    exp,
-    greater,
-    greater_equal,
-    identity,
-    less,
-    less_equal,
-    log,
-    logical_and,
-    logical_not,
-    logical_or,
-    maximum,
-    minimum,
-    multiply,
-    negative,
-    not_equal,
-    ones_like,
-    power,
-    sign,
-    sqrt,
-    square,
-    stop_gradient,
-    subtract,
-    where,
-    zeros_like,
-)
-from minikeras.ops.linalg import batch_dot, dot, l2_normalize, matmul  # noqa: F401
-from minikeras.ops.random import bernoulli_like, dropout, random_normal, random_uniform, set_seed  # noqa: F401
-from minikeras.ops.reductions import argmax, argmin, count, max, mean, min, prod, std, sum, var  # noqa: F401
-from minikeras.ops.shapes import (  # noqa: F401
-    batch_flatten,
-    concatenate,
-    expand_dims,
-    flatten,
-    gather,
-    gather_grad,
-    getitem,
-    getitem_grad,
-    one_hot,
-    pad,
-    permute_dimensions,
-    repeat,
-    reshape,
-    reshape_like,
-    squeeze,
-    stack,
-    swap_last_two,
-    tile,
-    transpose,
-    untile,
-)
+from minikeras.ops import math, nn, numpy  # noqa: F401
+from minikeras.ops.conversions import *
+from minikeras.ops.math import *
+from minikeras.ops.nn import *
+from minikeras.ops.numpy import *

@@ -9,11 +9,23 @@ array([[1., 0.]], dtype=float32)
 """
 from __future__ import annotations
 
+import math
+
 from minikeras.axes import normalize_axis
 from minikeras.dtypes import float_of
 from minikeras.ops.broadcast import unbroadcast
 from minikeras.ops.core import Op, Tensor, as_tensors, broadcasting, floating, same_as_input
-from minikeras.ops.elementwise import _float_function, abs, cast, clip, exp, greater, where
+from minikeras.ops.elementwise import (
+    _float_function,
+    abs,
+    cast,
+    clip,
+    exp,
+    greater,
+    greater_equal,
+    negative,
+    where,
+)
 from minikeras.ops.reductions import sum
 
 
@@ -143,3 +155,65 @@ def relu_options(x, negative_slope: float = 0.0, max_value: float | None = None,
     if negative_slope != 0.0:
         y = y - negative_slope * relu(threshold - x)
     return y
+
+
+def relu6(x) -> Tensor:
+    """ReLU capped at 6: min(max(x, 0), 6)."""
+    return clip(x, 0.0, 6.0)
+
+
+def leaky_relu(x, negative_slope: float = 0.2) -> Tensor:
+    """x where x >= 0, else negative_slope * x."""
+    x = _floats(x)
+    return where(greater_equal(x, 0.0), x, negative_slope * x)
+
+
+def silu(x) -> Tensor:
+    """Swish / SiLU: x * sigmoid(x)."""
+    x = _floats(x)
+    return x * sigmoid(x)
+
+
+def hard_silu(x) -> Tensor:
+    """x * hard_sigmoid(x) (hard swish)."""
+    x = _floats(x)
+    return x * hard_sigmoid(x)
+
+
+def log_sigmoid(x) -> Tensor:
+    """log(sigmoid(x)) = -softplus(-x), finite for any x."""
+    return negative(softplus(negative(_floats(x))))
+
+
+# Abramowitz & Stegun 7.1.26: erf(x) = 1 - t (a1 + a2 t + ... + a5 t^4) e^(-x^2),
+# t = 1 / (1 + p x), for x >= 0, with absolute error below 1.5e-7.
+_ERF_P = 0.3275911
+_ERF_A = (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429)
+
+
+def erf(x) -> Tensor:
+    """The error function, built from exp (there is no erf kernel); error < 1.5e-7.
+
+    erf is odd, so the formula for x >= 0 is applied to |x| and the sign put back.
+    ``where`` (not ``abs``) folds the sign so the slope at 0 is right, too.
+    """
+    x = _floats(x)
+    nonneg = greater_equal(x, 0.0)
+    ax = where(nonneg, x, negative(x))
+    t = 1.0 / (1.0 + _ERF_P * ax)
+    poly = _ERF_A[4]
+    for a in reversed(_ERF_A[:4]):
+        poly = a + t * poly
+    tail = t * poly * exp(negative(ax * ax))  # = 1 - erf(|x|)
+    return where(nonneg, 1.0 - tail, tail - 1.0)
+
+
+def gelu(x, approximate: bool = False) -> Tensor:
+    """Gaussian error linear unit, x * P(X <= x) for a standard normal X: exactly
+    0.5 x (1 + erf(x / sqrt 2)), or with ``approximate=True`` the tanh formula
+    0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))."""
+    x = _floats(x)
+    if approximate:
+        inner = math.sqrt(2.0 / math.pi) * (x + 0.044715 * x * x * x)
+        return 0.5 * x * (1.0 + tanh(inner))
+    return 0.5 * x * (1.0 + erf(x * (1.0 / math.sqrt(2.0))))

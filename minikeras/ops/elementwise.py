@@ -181,6 +181,60 @@ def square(x) -> Tensor:
     return _SQUARE(cast(x, "int32") if x.dtype == "bool" else x)
 
 
+def _sin_grad(y, g):
+    return [g * cos(y.inputs[0])]
+
+
+def _cos_grad(y, g):
+    return [negative(g * sin(y.inputs[0]))]
+
+
+def _log1p_grad(y, g):
+    """d log(1 + x) = 1 / (1 + x)."""
+    return [g / (1.0 + y.inputs[0])]
+
+
+def _expm1_grad(y, g):
+    """d (e^x - 1) = e^x = y + 1."""
+    return [g * (y + 1.0)]
+
+
+sin = _float_function(Op("sin", floating, _sin_grad), "Sine, elementwise (radians).")
+cos = _float_function(Op("cos", floating, _cos_grad), "Cosine, elementwise (radians).")
+log1p = _float_function(Op("log1p", floating, _log1p_grad),
+                        "log(1 + x), accurate for tiny x, elementwise.")
+expm1 = _float_function(Op("expm1", floating, _expm1_grad),
+                        "e^x - 1, accurate for tiny x, elementwise.")
+
+# steps and tests of values: flat or undefined slopes, so no gradient flows
+floor = _float_function(Op("floor", same_as_input),
+                        "The largest integer <= x, elementwise (a float; no gradient).")
+ceil = _float_function(Op("ceil", same_as_input),
+                       "The smallest integer >= x, elementwise (a float; no gradient).")
+_ROUND = Op("round", same_as_input)
+isnan = Op("isnan", lambda x: (x.shape, "bool"))
+isinf = Op("isinf", lambda x: (x.shape, "bool"))
+isfinite = Op("isfinite", lambda x: (x.shape, "bool"))
+
+
+def round(x, decimals: int = 0) -> Tensor:
+    """Round to ``decimals`` places, halves to even (as NumPy and Keras); no gradient."""
+    (x,) = as_tensors(x)
+    return _ROUND(x, decimals=int(decimals))
+
+
+floor_divide = _binary(Op("floor_divide", broadcasting))
+
+
+def _mod_grad(y, g):
+    """a mod b = a - floor(a / b) b: slope 1 in a, -floor(a / b) in b."""
+    a, b = y.inputs
+    return [unbroadcast(g, a), unbroadcast(negative(g * floor(a / b)), b)]
+
+
+mod = _binary(Op("mod", broadcasting, _mod_grad))
+
+
 def _clip_grad(y, g):
     """Gradient passes where the input was inside [min_value, max_value]."""
     x = y.inputs[0]

@@ -16,31 +16,37 @@ from __future__ import annotations
 
 from minikeras import config
 from minikeras.ops.core import Op, ShapeError, Tensor, as_tensors, format_shape
+from minikeras.ops.shapes import split_dims
 from minikeras.rng import new_generator, set_seed  # noqa: F401  (set_seed: for K users)
 
 
-def _static_shape(shape, dtype, **attrs):
-    if any(d is None for d in shape):
+def _shape_of(dims, shape, dtype):
+    """The static shape: None where a size comes in as a scalar tensor (``dims``)."""
+    if sum(d is None for d in shape) != len(dims):
         raise ShapeError(f"needs a fully known shape, got {format_shape(shape)}")
     return tuple(shape), dtype
 
 
-_RANDOM_UNIFORM = Op("random_uniform", lambda shape, low, high, dtype, rng:
-                     _static_shape(shape, dtype))
-_RANDOM_NORMAL = Op("random_normal", lambda shape, mean, stddev, dtype, rng:
-                    _static_shape(shape, dtype))
+_RANDOM_UNIFORM = Op("random_uniform", lambda *dims, shape, low, high, dtype, rng:
+                     _shape_of(dims, shape, dtype))
+_RANDOM_NORMAL = Op("random_normal", lambda *dims, shape, mean, stddev, dtype, rng:
+                    _shape_of(dims, shape, dtype))
 _BERNOULLI_LIKE = Op("bernoulli_like", lambda x, p, value, rng: (x.shape, x.dtype))
 
 
 def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None) -> Tensor:
-    """A fresh draw from U[minval, maxval) every time the graph runs."""
-    return _RANDOM_UNIFORM(shape=tuple(shape), low=float(minval), high=float(maxval),
+    """A fresh draw from U[minval, maxval) every time the graph runs. Sizes in ``shape``
+    may be scalar tensors (``keras.ops.shape(x)[0]``), known when data flows."""
+    static, dims = split_dims(shape)
+    return _RANDOM_UNIFORM(*dims, shape=static, low=float(minval), high=float(maxval),
                            dtype=dtype or config.floatx(), rng=new_generator(seed))
 
 
 def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None) -> Tensor:
-    """A fresh draw from N(mean, stddev^2) every time the graph runs."""
-    return _RANDOM_NORMAL(shape=tuple(shape), mean=float(mean), stddev=float(stddev),
+    """A fresh draw from N(mean, stddev^2) every time the graph runs (sizes as in
+    ``random_uniform``)."""
+    static, dims = split_dims(shape)
+    return _RANDOM_NORMAL(*dims, shape=static, mean=float(mean), stddev=float(stddev),
                           dtype=dtype or config.floatx(), rng=new_generator(seed))
 
 

@@ -21,7 +21,7 @@ from minikeras.dtypes import float_of, sum_of
 from minikeras.ops.broadcast import broadcast_like
 from minikeras.ops.core import Op, Tensor, as_tensors
 from minikeras.ops.elementwise import cast, equal, sqrt, square
-from minikeras.ops.shapes import expand_dims
+from minikeras.ops.shapes import expand_dims, flip
 
 
 def _reduce_infer(x, axis, keepdims):
@@ -120,3 +120,22 @@ def argmin(x, axis: int = -1) -> Tensor:
     """Index of the smallest element along ``axis`` (int64, no gradient)."""
     (x,) = as_tensors(x)
     return _ARGMIN(x, axis=normalize_axis(axis, x.ndim)[0])
+
+
+def _cumsum_grad(y, g):
+    """Each input adds to every later output: the gradient is a reversed cumulative sum."""
+    axis = y.attrs["axis"]
+    return [flip(cumsum(flip(g, axis), axis), axis)]
+
+
+_CUMSUM = Op("cumsum", lambda x, axis: (x.shape, x.dtype), _cumsum_grad)
+
+
+def cumsum(x, axis: int | None = None) -> Tensor:
+    """Running sums along ``axis`` (of the flattened tensor if None)."""
+    (x,) = as_tensors(x)
+    x = cast(x, sum_of(x.dtype))
+    if axis is None:
+        from minikeras.ops.shapes import flatten
+        x, axis = flatten(x), 0
+    return _CUMSUM(x, axis=normalize_axis(axis, x.ndim)[0])

@@ -316,3 +316,91 @@ def one_hot(indices, num_classes: int, dtype=None) -> Tensor:
     if not isinstance(indices, Tensor):
         indices = as_tensors(np.asarray(indices, dtype="int64"))[0]
     return _ONE_HOT(indices, num_classes=int(num_classes), dtype=dtype or config.floatx())
+
+
+# ---- reversing, sorting, picking along an axis ----
+_FLIP = Op("flip", lambda x, axis: (x.shape, x.dtype),
+           grad=lambda y, g: [flip(g, y.attrs["axis"])])
+
+
+def flip(x, axis=None) -> Tensor:
+    """Reverse the order of elements along ``axis`` (all axes if None)."""
+    (x,) = as_tensors(x)
+    return _FLIP(x, axis=normalize_axis(axis, x.ndim))
+
+
+_ARGSORT = Op("argsort", lambda x, axis: (x.shape, "int32"))
+
+
+def argsort(x, axis: int = -1) -> Tensor:
+    """The indices that sort ``x`` along ``axis`` (ascending, stable; no gradient)."""
+    (x,) = as_tensors(x)
+    return _ARGSORT(x, axis=normalize_axis(axis, x.ndim)[0])
+
+
+def _take_along_infer(x, indices, axis):
+    if np.dtype(indices.dtype).kind not in "iu":
+        raise ShapeError(f"indices must be integers, got dtype {indices.dtype}")
+    if indices.ndim != x.ndim:
+        raise ShapeError(f"indices need as many axes as x ({x.ndim}), got {indices.ndim}")
+    return tuple(i if n == axis else (d if d is not None else i)
+                 for n, (d, i) in enumerate(zip(x.shape, indices.shape))), x.dtype
+
+
+_TAKE_ALONG = Op("take_along_axis", _take_along_infer,
+                 grad=lambda y, g: [take_along_axis_grad(g, *y.inputs, y.attrs["axis"]),
+                                    None])
+_TAKE_ALONG_GRAD = Op("take_along_axis_grad",
+                      lambda g, x, indices, axis: (x.shape, g.dtype),
+                      grad=lambda y, g: [take_along_axis(g, y.inputs[2], y.attrs["axis"]),
+                                         None, None])
+
+
+def take_along_axis(x, indices, axis: int) -> Tensor:
+    """``x`` at ``indices`` along ``axis`` (NumPy's take_along_axis): top-k values, sorts."""
+    (x,) = as_tensors(x)
+    if not isinstance(indices, Tensor):
+        indices = as_tensors(np.asarray(indices, dtype="int64"))[0]
+    return _TAKE_ALONG(x, indices, axis=normalize_axis(axis, x.ndim)[0])
+
+
+def take_along_axis_grad(g, x, indices, axis: int) -> Tensor:
+    """Zeros shaped like ``x`` with ``g`` added at ``indices`` along ``axis``."""
+    return _TAKE_ALONG_GRAD(g, x, indices, axis=axis)
+
+
+# ---- sizes known only when data flows ----
+_DIM = Op("dim", lambda x, axis: ((), "int32"))
+_FILL = Op("fill", lambda *dims, shape, value, dtype: (shape, dtype))
+
+
+def dim(x, axis: int) -> Tensor:
+    """The size of ``x`` along ``axis`` as a scalar int32 tensor, known when data flows
+    (``keras.ops.shape`` gives it for a None size, usually the batch)."""
+    (x,) = as_tensors(x)
+    return _DIM(x, axis=normalize_axis(axis, x.ndim)[0])
+
+
+def split_dims(shape) -> tuple[tuple, list[Tensor]]:
+    """A shape of ints and scalar tensors (from ``dim``) as (static shape with None where
+    a tensor stands, those tensors in order): what the ops with such shapes take."""
+    static, dims = [], []
+    for d in shape:
+        if isinstance(d, Tensor):
+            if d.ndim != 0:
+                raise ShapeError(f"a size in a shape must be a scalar, got shape "
+                                 f"{format_shape(d.shape)}")
+            static.append(None)
+            dims.append(d)
+        elif d is None:
+            raise ShapeError(f"the shape {tuple(shape)} has an unknown (None) size: use "
+                             f"keras.ops.shape(x)[i] for a size known when data flows")
+        else:
+            static.append(int(d))
+    return tuple(static), dims
+
+
+def fill(shape, value, dtype) -> Tensor:
+    """An array of ``shape`` filled with ``value``; sizes may be scalar tensors."""
+    static, dims = split_dims(shape)
+    return _FILL(*dims, shape=static, value=value, dtype=np.dtype(dtype).name)
