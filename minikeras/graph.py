@@ -214,10 +214,12 @@ class Function:
                     for j in views:
                         slots[j] = None
         except Exception as e:
+            pool.end_call()
             raise _runtime_error(self.nodes[step[3]], [slots[j] for j in step[1]], e) from e
         if self.device is not None:
             results = [self.device.to_host(slots[s]) for s in self.output_slots]
             self._apply_device_updates(slots)
+            pool.end_call()
             return results[0] if self.single_output else results
         results = [np.asarray(slots[s]) for s in self.output_slots]
         self._apply_updates(slots)
@@ -226,6 +228,7 @@ class Function:
                 pool.disown(slots[r])
             elif slots[r] is not None:
                 pool.give(slots[r])
+        pool.end_call()
         return results[0] if self.single_output else results
 
     def _upload(self, slots) -> None:

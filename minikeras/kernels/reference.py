@@ -27,13 +27,23 @@ def fits(out, shape, dtype) -> bool:
 
 
 def _ufunc_kernel(name: str, ufunc: np.ufunc):
-    """A NumPy ufunc as a kernel that may write into a given ``out`` buffer."""
+    """A NumPy ufunc as a kernel that may write into a given ``out`` buffer.
+
+    The buffer fits if it has the result's shape and the dtype the ufunc itself would
+    give: NumPy's own type resolution says so (bool for a comparison of floats, float64
+    for the square root of integers), remembered per input dtypes.
+    """
+    result_dtypes: dict[tuple, np.dtype] = {}
+
     def kernel(*arrays, out=None):
         if out is not None:
             shapes = [np.shape(a) for a in arrays]
             shape = shapes[0] if shapes.count(shapes[0]) == len(shapes) else \
                 np.broadcast_shapes(*shapes)
-            if fits(out, shape, np.result_type(*arrays)):
+            dtypes = tuple(np.asarray(a).dtype for a in arrays)
+            if dtypes not in result_dtypes:
+                result_dtypes[dtypes] = ufunc.resolve_dtypes((*dtypes, None))[-1]
+            if fits(out, shape, result_dtypes[dtypes]):
                 return ufunc(*arrays, out=out)
         return ufunc(*arrays)
     kernel.__name__ = kernel.__qualname__ = name
