@@ -31,7 +31,7 @@ import numpy as np
 # Kernels that may return a view of (or the very same array as) their first input.
 MAY_RETURN_VIEW = frozenset({
     "reshape", "reshape_like", "transpose", "expand_dims", "squeeze", "getitem",
-    "broadcast_like", "sum_like", "identity", "stop_gradient"})
+    "broadcast_like", "sum_like", "identity", "stop_gradient", "check_ids"})
 
 
 def accepts_out(kernel) -> bool:

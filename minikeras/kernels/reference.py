@@ -316,6 +316,16 @@ def gather_grad(g, reference, indices):
 
 
 @kernel
+def check_ids(ids, num_ids, what):
+    """``ids`` itself, after checking that 0 <= id < num_ids for each one."""
+    if ids.size and (ids.min() < 0 or ids.max() >= num_ids):
+        position = tuple(int(i) for i in np.argwhere((ids < 0) | (ids >= num_ids))[0])
+        raise IndexError(f"{what} got id {ids[position]} at position {list(position)} (of "
+                         f"an array of shape {ids.shape}); valid ids are 0..{num_ids - 1}")
+    return ids
+
+
+@kernel
 def one_hot(indices, num_classes, dtype):
     out = np.zeros(indices.shape + (num_classes,), dtype)
     np.put_along_axis(out, indices[..., None].astype(np.intp), 1, axis=-1)
