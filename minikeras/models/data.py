@@ -53,8 +53,7 @@ def _as_batch_array(value, what: str, where) -> np.ndarray:
         raise ValueError(f"{what} must be an array with one row per sample (a batch axis "
                          f"first), got the single value {value!r}\n  at {where}")
     if array.dtype == object:
-        raise ValueError(f"{what} holds Python objects ({type(value).__name__} of mixed "
-                         f"items?), not numbers: every sample must have the same shape\n"
+        raise ValueError(f"{what} holds Python objects (such as None), not numbers\n"
                          f"  at {where}")
     return array
 
