@@ -34,7 +34,7 @@ class BufferPool:
     """Free arrays by (shape, dtype), and the arrays the pool handed out in this call.
 
     The pool is *bounded*: when a call ends (``end_call``), it keeps no more free bytes
-    than that call touched, dropping the least recently used buffers first. A function
+    than that call used, dropping the least recently used buffers first. A function
     fed one batch size keeps exactly what it needs; one fed 200 batch sizes keeps about
     the last two calls' worth, not 200 calls' worth; a buffer a kernel keeps refusing
     ages out instead of piling up.
@@ -54,15 +54,18 @@ class BufferPool:
         self._free: dict[int, np.ndarray] = {}        # by id, least recently freed first
         self._by_key: dict[tuple, dict[int, np.ndarray]] = {}   # (shape, dtype) -> free
         self._in_use: dict[int, np.ndarray] = {}      # handed out (adopted or taken)
-        self._touched: set[int] = set()               # ids used in this call
-        self._touched_bytes = 0
-        self.nbytes = 0                               # bytes of the free buffers
+        self._used: dict[int, int] = {}               # id -> bytes, of those used this call
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held in free buffers."""
+        return sum(a.nbytes for a in self._free.values())
 
     def adopt(self, array):
         """Let the pool reuse ``array`` once it is freed (only fresh, owning arrays)."""
         if isinstance(array, np.ndarray) and array.base is None and array.ndim:
             self._in_use[id(array)] = array
-            self._touch(array)
+            self._used[id(array)] = array.nbytes
         return array
 
     def disown(self, array) -> None:
@@ -74,8 +77,11 @@ class BufferPool:
         mine = self._in_use.pop(id(array), None)
         if mine is not None:
             self._free[id(mine)] = mine
-            self._by_key.setdefault((mine.shape, mine.dtype), {})[id(mine)] = mine
-            self.nbytes += mine.nbytes
+            same = self._by_key.get((mine.shape, mine.dtype))
+            if same is None:
+                self._by_key[(mine.shape, mine.dtype)] = {id(mine): mine}
+            else:
+                same[id(mine)] = mine
 
     def take(self, shape, dtype) -> np.ndarray | None:
         """A free buffer of exactly this shape and dtype (the most recently freed), or None."""
@@ -86,30 +92,24 @@ class BufferPool:
         if not free:
             del self._by_key[(shape, dtype)]
         del self._free[key]
-        self.nbytes -= array.nbytes
         self._in_use[key] = array
-        self._touch(array)
+        self._used[key] = array.nbytes
         return array
 
     def end_call(self) -> None:
         """A call is over: forget what it never gave back, and drop the least recently
-        used free buffers until no more bytes are kept than this call touched."""
+        used free buffers until no more bytes are kept than this call used."""
         self._in_use.clear()  # only a call that failed half-way leaves any: garbage now
-        while self.nbytes > self._touched_bytes:
+        keep, held = sum(self._used.values()), self.nbytes
+        while held > keep:
             key, array = next(iter(self._free.items()))
             del self._free[key]
             same = self._by_key[(array.shape, array.dtype)]
             del same[key]
             if not same:
                 del self._by_key[(array.shape, array.dtype)]
-            self.nbytes -= array.nbytes
-        self._touched.clear()
-        self._touched_bytes = 0
-
-    def _touch(self, array) -> None:
-        if id(array) not in self._touched:
-            self._touched.add(id(array))
-            self._touched_bytes += array.nbytes
+            held -= array.nbytes
+        self._used.clear()
 
     def __len__(self) -> int:
         return len(self._free)

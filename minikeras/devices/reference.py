@@ -53,10 +53,11 @@ def _ufunc_kernel(name: str, ufunc: np.ufunc):
             shapes = [np.shape(a) for a in arrays]
             shape = shapes[0] if shapes.count(shapes[0]) == len(shapes) else \
                 np.broadcast_shapes(*shapes)
-            dtypes = tuple(np.asarray(a).dtype for a in arrays)
-            if dtypes not in result_dtypes:
-                result_dtypes[dtypes] = ufunc.resolve_dtypes((*dtypes, None))[-1]
-            if fits(out, shape, result_dtypes[dtypes]):
+            dtypes = tuple([a.dtype for a in arrays])  # the executor passes arrays
+            dtype = result_dtypes.get(dtypes)
+            if dtype is None:
+                dtype = result_dtypes[dtypes] = ufunc.resolve_dtypes((*dtypes, None))[-1]
+            if fits(out, shape, dtype):
                 return ufunc(*arrays, out=out)
         return ufunc(*arrays)
     kernel.__name__ = kernel.__qualname__ = name
