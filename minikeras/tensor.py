@@ -13,6 +13,7 @@ variables (hold a value that training changes) and constants.
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import linecache
 import os
@@ -249,8 +250,13 @@ class Variable(Tensor):
         return np.array(self.value, dtype=dtype, copy=True)
 
     def assign(self, new_value: Any) -> Variable:
-        """Replace the value now (new values must have the variable's shape)."""
-        new_value = np.asarray(new_value, dtype=self.dtype)
+        """Replace the value now (new values must have the variable's shape). A symbolic
+        value is computed first, except while updates are being recorded (a metric's
+        ``update_state`` inside a training step): then the update joins the step."""
+        if isinstance(new_value, Tensor) and _recorders:
+            _recorders[-1].record(self, new_value)
+            return self
+        new_value = np.asarray(self._now(new_value), dtype=self.dtype)
         if new_value.shape != self._value.shape:
             raise ValueError(f"cannot assign a value of shape {new_value.shape} to variable "
                              f"{self.name} of shape {self._value.shape}")
@@ -259,15 +265,66 @@ class Variable(Tensor):
         return self
 
     def assign_add(self, delta: Any) -> Variable:
+        if isinstance(delta, Tensor) and _recorders:
+            return self.assign(_recorders[-1].pending(self) + delta)
         return self.assign(self.value + self._now(delta))
 
     def assign_sub(self, delta: Any) -> Variable:
+        if isinstance(delta, Tensor) and _recorders:
+            return self.assign(_recorders[-1].pending(self) - delta)
         return self.assign(self.value - self._now(delta))
 
     @staticmethod
     def _now(value):
         """Symbolic deltas (e.g. K.sum(x, axis=0)) are evaluated right away."""
         return evaluate_now(value) if isinstance(value, Tensor) else value
+
+
+class UpdateRecorder:
+    """The updates recorded while building a graph: for each variable, its new value
+    (a symbolic tensor), in the order they were first made. Two ``assign_add`` of one
+    variable chain (the second adds to the first's result), as they would run eagerly."""
+
+    def __init__(self):
+        self._new: dict[int, tuple[Variable, Tensor]] = {}
+
+    def record(self, variable: Variable, value: Tensor) -> None:
+        self._new[id(variable)] = (variable, value)
+
+    def pending(self, variable: Variable) -> Tensor:
+        """The variable's value after the updates recorded so far."""
+        return self._new.get(id(variable), (variable, variable))[1]
+
+    @property
+    def updates(self) -> list[tuple[Variable, Tensor]]:
+        return list(self._new.values())
+
+
+_recorders: list[UpdateRecorder] = []
+
+
+@contextlib.contextmanager
+def recording_updates():
+    """Inside, ``variable.assign(t)`` (and ``assign_add``/``assign_sub``) of a symbolic
+    ``t`` records an update instead of computing it now: how a Keras 3 metric's
+    ``update_state`` (or a layer's state change) becomes part of a compiled training
+    step. Yields the ``UpdateRecorder``.
+
+    >>> import minikeras.backend as K
+    >>> v, x = K.variable(0.0), K.placeholder(shape=())
+    >>> with recording_updates() as recorder:
+    ...     _ = v.assign_add(x)
+    ...     _ = v.assign_add(x)
+    >>> f = K.function([x], [], updates=recorder.updates)
+    >>> _ = f([3.0]); float(v.numpy())
+    6.0
+    """
+    recorder = UpdateRecorder()
+    _recorders.append(recorder)
+    try:
+        yield recorder
+    finally:
+        _recorders.pop()
 
 
 def topological_order(outputs: Iterable[Tensor]) -> list[Tensor]:

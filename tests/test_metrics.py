@@ -113,59 +113,31 @@ def test_get_and_unknown_names():
         M.get(5)
 
 
-# ---- which accuracy 'accuracy' means ----
+# ---- which accuracy 'accuracy' means: Keras 3 decides from the shapes ----
 
-@pytest.mark.parametrize("loss, output_shape, expected", [
-    ("binary_crossentropy", (None, 1), M.binary_accuracy),
-    ("binary_crossentropy", (None, 10), M.binary_accuracy),       # the loss decides
-    ("bce", (None, 4), M.binary_accuracy),
-    (L.binary_crossentropy, (None, 3), M.binary_accuracy),
-    (L.BinaryCrossentropy(from_logits=True), (None, 3), M.binary_accuracy),
-    ("mse", (None, 1), M.binary_accuracy),                        # one output unit
-    ("categorical_crossentropy", (None, 1), M.binary_accuracy),
-    ("sparse_categorical_crossentropy", (None, 10), M.sparse_categorical_accuracy),
-    (L.SparseCategoricalCrossentropy(from_logits=True), (None, 10),
-     M.sparse_categorical_accuracy),
-    (L.sparse_categorical_crossentropy, None, M.sparse_categorical_accuracy),
-    ("categorical_crossentropy", (None, 10), M.categorical_accuracy),
-    (L.CategoricalCrossentropy(), (None, 10), M.categorical_accuracy),
-    ("mse", (None, 10), M.categorical_accuracy),
-    (None, None, M.categorical_accuracy),
+@pytest.mark.parametrize("target_shape, output_shape, expected", [
+    ((None, 1), (None, 1), "BinaryAccuracy"),                  # one output unit
+    ((None,), (None, 1), "BinaryAccuracy"),
+    ((None, 10), (None, 10), "CategoricalAccuracy"),           # one-hot targets
+    ((None,), (None, 10), "SparseCategoricalAccuracy"),        # class ids, lower rank
+    ((None, 1), (None, 10), "SparseCategoricalAccuracy"),      # class ids in a column
+    ((None, 7, 1), (None, 7, 5), "SparseCategoricalAccuracy"),  # per timestep
+    ((None, 7, 5), (None, 7, 5), "CategoricalAccuracy"),
 ])
-def test_resolve_accuracy(loss, output_shape, expected):
+def test_accuracy_is_chosen_from_the_shapes(target_shape, output_shape, expected):
+    from minikeras.models.compile_utils import get_metric
+    y_pred = K.placeholder(output_shape)
     for spelling in ("accuracy", "acc", "Accuracy"):
-        name, fn = M.resolve(spelling, loss=loss, output_shape=output_shape)
-        assert name == spelling and fn is expected
+        metric = get_metric(spelling, target_shape, y_pred)
+        assert type(metric).__name__ == expected and metric.name == spelling
 
 
-def test_resolve_accuracy_from_target_shape():
-    def custom(t, p):
-        return K.mean(p, axis=-1)
-
-    assert M.resolve("acc", custom, (None, 10), target_shape=(None,))[1] is \
-        M.sparse_categorical_accuracy
-    assert M.resolve("acc", custom, (None, 10), target_shape=(None, 1))[1] is \
-        M.sparse_categorical_accuracy
-    assert M.resolve("acc", custom, (None, 10), target_shape=(None, 10))[1] is \
-        M.categorical_accuracy
-
-
-def test_resolve_other_metrics_keeps_names():
-    assert M.resolve("mae") == ("mae", L.mean_absolute_error)
-    assert M.resolve("mean_squared_error", loss="mse") == ("mean_squared_error",
-                                                           L.mean_squared_error)
-    assert M.resolve(M.binary_accuracy) == ("binary_accuracy", M.binary_accuracy)
-    loss_obj = L.Huber(name="my_huber")
-    assert M.resolve(loss_obj) == ("my_huber", loss_obj)
+def test_other_metrics_keep_the_name_given():
+    from minikeras.models.compile_utils import get_metric
+    y = K.placeholder((None, 3))
+    assert get_metric("mae", (None, 3), y).name == "mae"
+    assert get_metric(M.binary_accuracy, (None, 3), y).name == "binary_accuracy"
+    assert get_metric(M.AUC(name="roc"), (None, 3), y).name == "roc"
+    assert get_metric(L.Huber(name="my_huber"), (None, 3), y).name == "my_huber"
     with pytest.raises(ValueError, match="unknown metric"):
-        M.resolve("acuracy")
-
-
-def test_resolved_accuracy_in_a_compiled_function():
-    y_true = K.placeholder((None,), dtype="int64")
-    y_pred = K.placeholder((None, 3))
-    name, fn = M.resolve("acc", "sparse_categorical_crossentropy", y_pred.shape)
-    f = K.function([y_true, y_pred], [K.mean(fn(y_true, y_pred))])
-    out = f([np.array([0, 2, 1, 1]), np.array([[0.9, 0.05, 0.05], [0.1, 0.2, 0.7],
-                                               [0.8, 0.1, 0.1], [0.2, 0.5, 0.3]])])[0]
-    assert name == "acc" and out == 0.75
+        get_metric("acuracy", (None, 3), y)

@@ -108,8 +108,9 @@ def test_dropout_rate_must_be_a_number_in_0_1(rate):
     assert repr(rate) in message and "Dropout(rate)" in message
 
 
-@pytest.mark.parametrize("validation_data", [(X,), (X, Y, Y), X, "data"])
+@pytest.mark.parametrize("validation_data", [(X,), (X, Y, Y, Y), X, "data"])
 def test_validation_data_must_be_a_pair(validation_data):
+    """(x, y) or, as in Keras 3, (x, y, sample_weight)."""
     with pytest.raises(ValueError) as info:
         _model().fit(X, Y, validation_data=validation_data, verbose=0)
     assert "validation_data must be a tuple (x_val, y_val)" in _message(info)
@@ -157,9 +158,10 @@ def test_fewer_target_arrays_than_outputs_is_an_error():
         _two_outputs().evaluate(X, [Y], verbose=0)
 
 
-def test_unsupported_step_arguments_are_refused_not_ignored():
-    with pytest.raises(NotImplementedError, match="steps_per_epoch"):
-        _model().fit(X, Y, steps_per_epoch=2, verbose=0)
+def test_steps_per_epoch_is_a_whole_number():
+    """(steps_per_epoch works since issue 18: tests/test_training_data.py.)"""
+    with pytest.raises(ValueError, match="steps_per_epoch must be a whole number"):
+        _model().fit(X, Y, steps_per_epoch=2.5, verbose=0)
 
 
 # ---- item 17: negative ids are errors, not the last class or row ----

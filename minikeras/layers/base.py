@@ -39,6 +39,7 @@ import numpy as np
 
 from minikeras import backend as K
 from minikeras import config, initializers, regularizers
+from minikeras.metrics.metric import Metric
 from minikeras.ops.eager import symbolic_scope
 from minikeras.ops.elementwise import identity
 from minikeras.tensor import Constant, Origin, Tensor, Variable, format_shape
@@ -69,16 +70,24 @@ def _as_array(value) -> Array:
 
 
 def nest_map(fn, structure):
-    """Apply ``fn`` to every leaf of nested lists/tuples."""
+    """Apply ``fn`` to every leaf of nested lists/tuples/dicts."""
     if isinstance(structure, (list, tuple)):
         return type(structure)(nest_map(fn, s) for s in structure)
+    if isinstance(structure, dict):
+        return {k: nest_map(fn, v) for k, v in structure.items()}
     return fn(structure)
 
 
 def nest_flatten(structure) -> list:
+    """The leaves in order (a dict's values by sorted key, as Keras flattens them)."""
     if isinstance(structure, (list, tuple)):
         return [leaf for s in structure for leaf in nest_flatten(s)]
+    if isinstance(structure, dict):
+        return [leaf for k in sorted(structure) for leaf in nest_flatten(structure[k])]
     return [structure]
+
+
+_call_depth = 0  # layer calls running now: a call made at depth 0 is a top-level call
 
 
 class InputSpec:
@@ -113,11 +122,14 @@ class InputSpec:
 
 
 class Node:
-    """One call of a layer on symbolic tensors: which tensors went in and came out."""
+    """One call of a layer on symbolic tensors: which tensors went in and came out
+    (``args``: more positional arguments after the first, ``layer(a, b)``)."""
 
-    def __init__(self, layer, inputs, outputs, kwargs):
+    def __init__(self, layer, inputs, outputs, kwargs, args=()):
         self.layer, self.inputs, self.outputs, self.kwargs = layer, inputs, outputs, kwargs
-        self.input_tensors = nest_flatten(inputs)
+        self.args = tuple(args)
+        self.input_tensors = [t for t in nest_flatten([inputs, *self.args])
+                              if isinstance(t, Tensor)]
         self.output_tensors = nest_flatten(outputs)
 
     @property
@@ -156,14 +168,18 @@ class Layer:
         self._own_weights: list[Variable] = []
         self._layers: list[Layer] = []
         self._inbound_nodes: list[Node] = []
-        self._losses: list = []   # regularization penalties (symbolic scalars)
+        self._losses: list = []   # add_loss's losses of the latest top-level call
         self._updates: list = []  # (variable, new value) pairs run with each training step
+        self._tracked_metrics: list = []  # Metric objects kept as attributes
         sig = inspect.signature(self.call).parameters
         self._call_takes_training = "training" in sig
         self._call_takes_mask = "mask" in sig
 
     # ---- tracking weights and sub-layers ----
     def __setattr__(self, name, value):
+        if isinstance(value, Metric) and not name.startswith("_") and \
+                "_tracked_metrics" in self.__dict__ and value not in self._tracked_metrics:
+            self._tracked_metrics.append(value)  # (a model's own trackers are private)
         if isinstance(value, Layer) and "_layers" in self.__dict__:
             if value not in self._layers:
                 self._layers.append(value)
@@ -270,14 +286,29 @@ class Layer:
         return int(sum(np.prod(w.shape, dtype=np.int64) for w in self.weights))
 
     @property
-    def losses(self) -> list[Tensor]:
-        """Regularization penalties of this layer's weights (and of its sub-layers)."""
-        own = [w.regularizer(w) for w in self._own_weights
-               if getattr(w, "regularizer", None) is not None]
-        return own + self._losses + [loss for l in self._layers for loss in l.losses]
+    def losses(self) -> list:
+        """The losses of the latest top-level call, as Keras 3 lists them: this layer's
+        ``add_loss`` losses, its sub-layers', then the penalties of the trainable
+        weights' regularizers. After a call on arrays they are values."""
+        found = list(self._losses)
+        for layer in _sublayers(self):
+            found += layer._losses
+        return found + [w.regularizer(w) for w in self.trainable_weights
+                        if getattr(w, "regularizer", None) is not None]
 
     def add_loss(self, loss) -> None:
-        self._losses.append(loss)
+        """Add a scalar loss (or a list of them), usually inside ``call``: training adds
+        it to the compiled loss. Losses are cleared at each top-level call, so they are
+        always those of the latest one (Keras 3)."""
+        for value in nest_flatten(loss):
+            if callable(value) and not isinstance(value, (Tensor, np.ndarray)):
+                value = value()  # Keras 2's zero-argument loss functions
+            self._losses.append(value)
+
+    def _clear_losses(self) -> None:
+        self._losses = []
+        for layer in _sublayers(self):
+            layer._losses = []
 
     # ---- building and calling ----
     def build(self, input_shape) -> None:
@@ -297,10 +328,13 @@ class Layer:
         """The mask of the output; layers that support masking pass it through."""
         return mask if self.supports_masking else None
 
-    def _maybe_build(self, inputs) -> None:
+    def _maybe_build(self, inputs, args=()) -> None:
         if not self.built:
             shapes = nest_map(lambda t: t.shape, inputs)
-            self.build(shapes)
+            more = [nest_map(lambda t: t.shape, a) for a in args if isinstance(a, Tensor)]
+            takes = len(inspect.signature(self.build).parameters)
+            self.build(shapes, *more[:max(takes - 1, 0)]) if more and takes > 1 else \
+                self.build(shapes)
             self.built = True
 
     def _check_input(self, inputs) -> None:
@@ -314,8 +348,25 @@ class Layer:
                                  f"layer: {problem}, but received input with shape "
                                  f"{format_shape(x.shape)}\n  at {Origin.capture()}")
 
-    def _symbolic_call(self, inputs, kwargs, training):
-        self._maybe_build(inputs)
+    def _symbolic_call(self, inputs, kwargs, training, args=()):
+        global _call_depth
+        if _call_depth == 0:
+            self._clear_losses()  # a top-level call: its losses replace the last call's
+        _call_depth += 1
+        try:
+            outputs = self._call_with_masks(inputs, kwargs, training, args)
+        finally:
+            _call_depth -= 1
+        regularizer = getattr(self, "activity_regularizer", None)
+        if regularizer is not None:  # Keras 3: per sample (divided by the batch size)
+            for t in nest_flatten(outputs):
+                if isinstance(t, Tensor):
+                    penalty = regularizer(t)
+                    self.add_loss(penalty / K.count(t, axis=0) if t.ndim else penalty)
+        return outputs
+
+    def _call_with_masks(self, inputs, kwargs, training, args):
+        self._maybe_build(inputs, args)
         self._check_input(inputs)
         kwargs = dict(kwargs)
         if self._call_takes_training and "training" not in kwargs:
@@ -325,7 +376,7 @@ class Layer:
         if self._call_takes_mask and "mask" not in kwargs and has_mask:
             kwargs["mask"] = masks
         with symbolic_scope():  # keras.ops and keras.random build nodes in here
-            outputs = self.call(inputs, **kwargs)
+            outputs = self.call(inputs, *args, **kwargs)
         out_mask = self.compute_mask(inputs, masks if has_mask else None)
         for t, m in zip(nest_flatten(outputs),
                         nest_flatten(out_mask) if isinstance(out_mask, (list, tuple))
@@ -335,12 +386,12 @@ class Layer:
         return outputs
 
     def __call__(self, inputs, *args, **kwargs):
-        if not any(isinstance(t, Tensor) for t in nest_flatten(inputs)):
+        """Call on tensors (add to the graph) or on arrays (compute now). More positional
+        arguments go to ``call`` after the first (``layer(a, b)``)."""
+        if not any(isinstance(t, Tensor) for t in nest_flatten([inputs, *args])):
             return self._call_eagerly(inputs, *args, **kwargs)
-        if args:
-            raise TypeError(f'layer "{self.name}": pass extra call arguments by keyword')
         training = kwargs.pop("training", None)
-        outputs = self._symbolic_call(inputs, kwargs, training)
+        outputs = self._symbolic_call(inputs, kwargs, training, args)
         index = len(self._inbound_nodes)
         position = itertools.count()
 
@@ -355,7 +406,8 @@ class Layer:
             return t
 
         outputs = nest_map(claim, outputs)
-        self._inbound_nodes.append(Node(self, inputs, outputs, dict(kwargs, training=training)))
+        self._inbound_nodes.append(Node(self, inputs, outputs, dict(kwargs, training=training),
+                                        args))
         return outputs
 
     def _call_eagerly(self, inputs, *args, training=False, **kwargs):
@@ -365,7 +417,11 @@ class Layer:
             return Constant(a.astype(self.dtype) if a.dtype.kind == "f" else a)
 
         constants = nest_map(constant, inputs)
-        outputs = self._symbolic_call(constants, kwargs, training)
+        more = [nest_map(constant, a) if _is_data(a) else a for a in args]
+        outputs = self._symbolic_call(constants, kwargs, training, more)
+        for layer in [self, *_sublayers(self)]:  # losses of an eager call are values
+            layer._losses = [_as_array(K.eval(t)) if isinstance(t, Tensor) else t
+                             for t in layer._losses]
         return nest_map(lambda t: _as_array(K.eval(t)), outputs)
 
     # ---- shapes of a called layer ----
@@ -406,6 +462,24 @@ class Layer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _sublayers(layer) -> list[Layer]:
+    """Every layer inside ``layer``, at any depth, each once."""
+    found, stack = [], list(layer._layers)
+    while stack:
+        sub = stack.pop(0)
+        if sub is not layer and sub not in found:
+            found.append(sub)
+            stack.extend(sub._layers)
+    return found
+
+
+def _is_data(value) -> bool:
+    """An array (or nested lists of them) passed as a positional call argument."""
+    return isinstance(value, np.ndarray) or (
+        isinstance(value, (list, tuple)) and bool(value) and
+        all(isinstance(v, np.ndarray) for v in nest_flatten(value)))
 
 
 def _map_shapes(fn, shapes):

@@ -120,10 +120,7 @@ class Dense(Layer):
         outputs = K.dot(inputs, self.kernel)
         if self.bias is not None:
             outputs = outputs + self.bias
-        outputs = self.activation(outputs)
-        if self.activity_regularizer is not None:
-            self.add_loss(self.activity_regularizer(outputs))
-        return outputs
+        return self.activation(outputs)  # (the activity penalty: Layer adds it, per sample)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "units": self.units,

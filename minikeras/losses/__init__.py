@@ -71,6 +71,8 @@ from minikeras.losses.functions import (  # noqa: F401
 from minikeras.losses.loss import (  # noqa: F401
     REDUCTIONS,
     Loss,
+    apply_mask,
+    reduce_values,
     reduce_weighted_values,
     squeeze_or_expand_to_same_rank,
 )

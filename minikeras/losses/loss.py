@@ -62,34 +62,88 @@ def squeeze_or_expand_to_same_rank(x1: Tensor, x2: Tensor,
 REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
 
 
-def reduce_weighted_values(values: Tensor, sample_weight=None,
-                           reduction: str | None = "sum_over_batch_size") -> Tensor:
-    """Weight per-sample losses by ``sample_weight``, then reduce them to one number.
+def _divide_no_nan(a: Tensor, b: Tensor) -> Tensor:
+    """a / b, and 0 where b is 0 (an empty batch, nothing left unmasked)."""
+    zero = ew.equal(b, 0.0)
+    return ew.where(zero, 0.0, a / ew.where(zero, 1.0, b))
 
-    'sum_over_batch_size' and 'mean' divide the (weighted) sum by the number of values,
-    'sum' does not divide, 'mean_with_sample_weight' divides by the sum of the weights,
-    None / 'none' return the weighted values unreduced.
+
+def apply_mask(sample_weight, mask, dtype: str, reduction) -> Tensor | None:
+    """Fold a mask (masked timesteps, from Masking or Embedding(mask_zero=True)) into the
+    sample weights, as Keras 3 does.
+
+    For the mean reductions each kept entry gets the weight ``total / kept`` (masked ones
+    0), so the later division by the number of entries becomes a division by the number
+    of *kept* entries: the mean over what the mask keeps. Sample weights multiply in; they
+    are not normalised (an entry of weight 2 counts twice, over the same divisor).
+    """
+    if mask is None:
+        return sample_weight
+    mask = _tensor(mask)
+    if reduction in ("mean", "sum_over_batch_size"):
+        total = red.count(mask)
+        kept = red.sum(ew.cast(mask, dtype))
+        float_mask = ew.where(ew.cast(mask, "bool"), _divide_no_nan(
+            ew.cast(total, dtype), kept), 0.0)
+    else:
+        float_mask = ew.cast(mask, dtype)
+    if sample_weight is None:
+        return float_mask
+    sample_weight = ew.cast(_tensor(sample_weight), dtype)
+    float_mask, sample_weight = squeeze_or_expand_to_same_rank(float_mask, sample_weight)
+    _check_weights_fit(float_mask, sample_weight)
+    return sample_weight * float_mask
+
+
+def _check_weights_fit(values: Tensor, weights: Tensor) -> None:
+    """Keras multiplies (batch, time) values by (batch,) weights with broadcasting, which
+    lines the batch up with the *time* axis: an error, or silently wrong numbers when the
+    sizes happen to agree. Say so instead."""
+    if weights.ndim < values.ndim and weights.ndim > 0:
+        raise ValueError(
+            f"sample weights of shape {weights.shape} cannot weight losses of shape "
+            f"{values.shape} (one per sample and timestep): give one weight per entry, "
+            f"shape {values.shape}, as Keras 3 needs (its per-sample weights would line "
+            f"up with the wrong axis)")
+
+
+def reduce_values(values: Tensor, sample_weight=None,
+                  reduction: str | None = "sum_over_batch_size") -> Tensor:
+    """Reduce (already weighted) values: 'sum', or a sum divided by the number of values
+    ('sum_over_batch_size', 'mean') or by the sum of the weights
+    ('mean_with_sample_weight'); 'none'/None keep them. A division by 0 gives 0."""
+    if reduction in (None, "none") or values.ndim == 0 or values.shape == (0,):
+        return values
+    total = red.sum(values)
+    if reduction == "sum":
+        return total
+    if reduction == "mean_with_sample_weight" and sample_weight is not None:
+        divisor = red.sum(ew.cast(sample_weight, total.dtype))
+    else:
+        divisor = red.count(values)
+    return _divide_no_nan(total, divisor)
+
+
+def reduce_weighted_values(values: Tensor, sample_weight=None, mask=None,
+                           reduction: str | None = "sum_over_batch_size") -> Tensor:
+    """Weight per-sample losses by ``sample_weight`` (and a mask), then reduce them to
+    one number, exactly as Keras 3's ``reduce_weighted_values``.
 
     >>> import numpy as np, minikeras.backend as K
     >>> v = K.constant([1.0, 3.0])
     >>> K.eval(reduce_weighted_values(v)), K.eval(reduce_weighted_values(v, [1.0, 0.0]))
     (array(2., dtype=float32), array(0.5, dtype=float32))
+    >>> K.eval(reduce_weighted_values(v, mask=K.constant([True, False], "bool")))
+    array(1., dtype=float32)
     """
-    weights = None
+    values = _tensor(values)
+    sample_weight = apply_mask(sample_weight, mask, values.dtype, reduction)
     if sample_weight is not None:
-        weights = ew.cast(_tensor(sample_weight), values.dtype)
-        values, weights = squeeze_or_expand_to_same_rank(values, weights)
-        values = values * weights
-    if reduction in (None, "none") or values.ndim == 0:
-        return values
-    total = red.sum(values)
-    if reduction == "sum":
-        return total
-    if reduction == "mean_with_sample_weight" and weights is not None:
-        divisor = red.sum(weights)
-        is_zero = ew.equal(divisor, 0.0)  # no weight at all: a loss of 0, not NaN
-        return ew.where(is_zero, 0.0, total / ew.where(is_zero, 1.0, divisor))
-    return red.mean(values)
+        sample_weight = ew.cast(_tensor(sample_weight), values.dtype)
+        values, sample_weight = squeeze_or_expand_to_same_rank(values, sample_weight)
+        _check_weights_fit(values, sample_weight)
+        values = values * sample_weight
+    return reduce_values(values, sample_weight, reduction)
 
 
 class Loss:
@@ -115,10 +169,15 @@ class Loss:
         self.dtype = dtype or config.floatx()
 
     def __call__(self, y_true, y_pred, sample_weight=None) -> Tensor:
+        """The reduced loss; a mask the predictions carry (masked timesteps) is applied:
+        masked entries do not count (Keras 3's ``apply_mask``)."""
+        mask = getattr(y_pred, "_keras_mask", None)
         y_pred = y_pred if isinstance(y_pred, Tensor) else K.constant(y_pred, self.dtype)
         y_true = y_true if isinstance(y_true, Tensor) else K.constant(y_true, self.dtype)
-        return reduce_weighted_values(self.call(y_true, y_pred), sample_weight,
-                                      self.reduction)
+        losses = self.call(y_true, y_pred)
+        if mask is not None and mask.ndim != losses.ndim:
+            mask = None  # the loss already reduced the masked axis away
+        return reduce_weighted_values(losses, sample_weight, mask, self.reduction)
 
     def call(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
         raise NotImplementedError(f"{type(self).__name__} must define call(y_true, y_pred)")

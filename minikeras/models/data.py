@@ -111,9 +111,11 @@ def _first_reader(model, tensor) -> str:
     return tensor._keras_history[0].name
 
 
-def to_target_arrays(y, model, where=None) -> list[np.ndarray]:
-    """One float array per output; a (n,) target for a (None, 1) output becomes (n, 1)."""
-    names = model.output_names
+def to_target_arrays(y, model, where=None, names=None) -> list[np.ndarray]:
+    """One float array per output; a (n,) target for a (None, 1) output becomes (n, 1).
+    ``names`` are the outputs' names for a dict of targets (the model's output names, or
+    the keys of its dict of outputs)."""
+    names = names or model.output_names
     if isinstance(y, dict):
         missing = [n for n in names if n not in y]
         unknown = [k for k in y if k not in names]
@@ -140,8 +142,69 @@ def to_target_arrays(y, model, where=None) -> list[np.ndarray]:
     return arrays
 
 
-def split_validation(xs, ys, fraction: float):
-    """Hold out the LAST ``fraction`` of the samples (before any shuffling), as Keras does."""
+def sample_weight_arrays(sample_weight, names, ys, where=None) -> list:
+    """One weight array per output (None where an output has none): one array for every
+    output, a list, or a dict by output name, as Keras 3 takes them. With several outputs,
+    a single array must give one weight per sample."""
+    n_outputs = len(names)
+    if isinstance(sample_weight, dict):
+        unknown = [k for k in sample_weight if k not in names]
+        if unknown:
+            raise ValueError(f"sample_weight has entries for unknown outputs {unknown}; the "
+                             f"outputs are {names}\n  at {where}")
+        weights = [sample_weight.get(n) for n in names]
+    elif isinstance(sample_weight, (list, tuple)) and n_outputs > 1:
+        if len(sample_weight) != n_outputs:
+            raise ValueError(f"You should provide one `sample_weight` array per output: "
+                             f"{n_outputs} outputs {names}, {len(sample_weight)} arrays\n"
+                             f"  at {where}")
+        weights = list(sample_weight)
+    else:
+        single = np.asarray(sample_weight)
+        if n_outputs > 1 and not (single.ndim == 1 or (single.ndim == 2 and
+                                                       single.shape[1] == 1)):
+            raise ValueError("For a model with multiple outputs, when providing a single "
+                             "`sample_weight` array, it should only have one scalar score "
+                             f"per sample (i.e. shape `(num_samples,)`), got shape "
+                             f"{single.shape}\n  at {where}")
+        weights = [single] * n_outputs
+    arrays = []
+    for w, y, name in zip(weights, ys or [None] * n_outputs, names):
+        if w is None:
+            arrays.append(None)
+            continue
+        w = _as_batch_array(w, f"sample_weight for output {name!r}", where)
+        if w.dtype.kind not in "biuf":
+            raise ValueError(f"sample weights must be numbers, got dtype {w.dtype}\n"
+                             f"  at {where}")
+        if y is not None and len(w) != len(y):
+            raise ValueError(f"sample_weight has {len(w)} rows for {len(y)} samples\n"
+                             f"  at {where}")
+        arrays.append(w.astype(config.floatx(), copy=False))
+    return arrays
+
+
+def class_weight_to_sample_weights(ys, class_weight: dict, where=None) -> np.ndarray:
+    """Each sample's weight from its class, as Keras 3 does: the class is the argmax of a
+    one-hot target, else the (rounded) class id; classes not in the dict weigh 1."""
+    if len(ys) != 1:
+        raise ValueError("`class_weight` is only supported for Models with a single output.")
+    y = ys[0]
+    if y.ndim > 1:
+        y = np.argmax(y, axis=-1) if y.shape[-1] != 1 else np.squeeze(y, axis=-1)
+    y = np.round(y).astype("int32")
+    if y.ndim > 1:
+        raise ValueError(f"class_weight needs one class per sample; the targets give "
+                         f"shape {y.shape}\n  at {where}")
+    weights = np.ones(len(y), dtype=config.floatx())
+    for i, label in enumerate(y):
+        weights[i] = class_weight.get(int(label), 1.0)
+    return weights
+
+
+def split_validation(xs, ys, fraction: float, sws=None):
+    """Hold out the LAST ``fraction`` of the samples (before any shuffling), as Keras does:
+    (train xs, ys, sample weights, (validation xs, ys, sample weights))."""
     if not 0.0 < fraction < 1.0:
         raise ValueError(f"validation_split must be between 0 and 1, got {fraction}")
     n = len(xs[0])
@@ -149,9 +212,13 @@ def split_validation(xs, ys, fraction: float):
     if split_at == 0 or split_at == n:
         raise ValueError(f"validation_split={fraction} leaves no samples for training or for "
                          f"validation out of {n}")
-    train = ([a[:split_at] for a in xs], [a[:split_at] for a in ys])
-    val = ([a[split_at:] for a in xs], [a[split_at:] for a in ys])
-    return train[0], train[1], val
+
+    def part(arrays, index):
+        return None if arrays is None else [None if a is None else a[index] for a in arrays]
+
+    head, tail = slice(None, split_at), slice(split_at, None)
+    return (part(xs, head), part(ys, head), part(sws, head),
+            (part(xs, tail), part(ys, tail), part(sws, tail)))
 
 
 def batches(n: int, batch_size: int, order):

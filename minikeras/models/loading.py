@@ -24,7 +24,7 @@ from minikeras import layers as layers_module
 from minikeras import saving
 from minikeras.layers.core import InputLayer
 from minikeras.layers.lambda_layer import deserialize_function
-from minikeras.models.model import Model
+from minikeras.models.model import Model, use_loaders
 from minikeras.models.sequential import Sequential
 
 
@@ -54,18 +54,8 @@ def model_from_config(cfg: dict, custom_objects=None, safe_mode: bool = True):
             model.add(_layer_from_config(entry, custom_objects, safe_mode))
         return model
     if kind in ("Model", "Functional") and "layers" in config:
-        tensors = {}
-        for entry in config["layers"]:
-            layer = _layer_from_config(entry, custom_objects, safe_mode)
-            if isinstance(layer, InputLayer):
-                tensors[(layer.name, 0, 0)] = layer.output
-            for n, node in enumerate(entry.get("inbound_nodes", [])):
-                outputs = layer(_rebuild(node["args"], tensors), **node.get("kwargs", {}))
-                for i, t in enumerate(outputs if isinstance(outputs, (list, tuple))
-                                      else [outputs]):
-                    tensors[(layer.name, n, i)] = t
-        return Model(_rebuild(config["input_layers"], tensors),
-                     _rebuild(config["output_layers"], tensors), name=config["name"])
+        return Model(*functional_tensors(config, custom_objects, safe_mode),
+                     name=config["name"])
     cls = custom_objects.get(kind)
     if cls is None:
         raise ValueError(f"the saved model is a subclassed {kind!r}: pass its class in "
@@ -77,6 +67,25 @@ def model_from_config(cfg: dict, custom_objects=None, safe_mode: bool = True):
                                                 dtype="float32")
                                        for s in build["input_shapes"]])
     return model
+
+
+def functional_tensors(config: dict, custom_objects=None, safe_mode: bool = True):
+    """(inputs, outputs) of a functional model's config, its layers made and called
+    again as the config's inbound nodes say."""
+    custom_objects = dict(custom_objects or {})
+    tensors = {}
+    for entry in config["layers"]:
+        layer = _layer_from_config(entry, custom_objects, safe_mode)
+        if isinstance(layer, InputLayer):
+            tensors[(layer.name, 0, 0)] = layer.output
+        for n, node in enumerate(entry.get("inbound_nodes", [])):
+            more = [_rebuild(a, tensors) for a in node.get("extra_args", [])]
+            outputs = layer(_rebuild(node["args"], tensors), *more, **node.get("kwargs", {}))
+            for i, t in enumerate(outputs if isinstance(outputs, (list, tuple))
+                                  else [outputs]):
+                tensors[(layer.name, n, i)] = t
+    return _rebuild(config["input_layers"], tensors), _rebuild(config["output_layers"],
+                                                               tensors)
 
 
 def _layer_from_config(entry: dict, custom_objects: dict, safe_mode: bool):
@@ -104,6 +113,17 @@ def _find_layer_class(name):
 def _rebuild(structure, tensors):
     if isinstance(structure, dict) and "__tensor__" in structure:
         return tensors[tuple(structure["__tensor__"])]
+    if isinstance(structure, dict):  # a dict of outputs
+        return {k: _rebuild(v, tensors) for k, v in structure.items()}
     if isinstance(structure, list):
         return [_rebuild(s, tensors) for s in structure]
     raise ValueError(f"malformed model config near {structure!r}")
+
+
+def _layer_for_sequential(entry: dict, custom_objects=None, safe_mode: bool = True):
+    return _layer_from_config(entry, dict(custom_objects or {}), safe_mode)
+
+
+# Model.from_config and Sequential.from_config rebuild through this module, which is
+# built on them: it tells them how (as graph.py tells tensor.py how to evaluate).
+use_loaders(functional_tensors, _layer_for_sequential)

@@ -101,10 +101,15 @@ class Model(Trainer, Layer):
             raise ValueError(f'model "{self.name}" takes {len(self.inputs)} input(s), got '
                              f"{len(flat)}")
         new = {id(old): t for old, t in zip(self.inputs, flat)}
+
+        def swap(t):
+            return new.get(id(t), t) if isinstance(t, Tensor) else t
+
         for node in self._nodes:
-            args = nest_map(lambda t: new[id(t)], node.inputs)
+            args = nest_map(swap, node.inputs)
+            more = [nest_map(swap, a) for a in node.args]
             kwargs = {k: v for k, v in node.kwargs.items() if k not in ("training", "mask")}
-            outs = node.layer._symbolic_call(args, kwargs, training)
+            outs = node.layer._symbolic_call(args, kwargs, training, more)
             for old, t in zip(node.output_tensors, nest_flatten(outs)):
                 new[id(old)] = t
         return nest_map(lambda t: new[id(t)], self._output_structure)
@@ -192,18 +197,47 @@ class Model(Trainer, Layer):
         def structure(s):
             if isinstance(s, (list, tuple)):
                 return [structure(x) for x in s]
+            if isinstance(s, dict):
+                return {k: structure(v) for k, v in s.items()}
             return {"__tensor__": ref(s)}
+
+        def node_entry(n):
+            entry = {"args": structure(n.inputs), "kwargs": _plain_kwargs(n.kwargs)}
+            if n.args:
+                entry["extra_args"] = [structure(a) for a in n.args]
+            return entry
 
         layers = []
         for layer in self.layers:
             entry = serialize_layer(layer)
-            entry["inbound_nodes"] = [{"args": structure(n.inputs),
-                                       "kwargs": _plain_kwargs(n.kwargs)}
-                                      for n in self._nodes if n.layer is layer]
+            entry["inbound_nodes"] = [node_entry(n) for n in self._nodes if n.layer is layer]
             layers.append(entry)
         return {"name": self.name, "trainable": self.trainable, "layers": layers,
                 "input_layers": structure(self._input_structure),
                 "output_layers": structure(self._output_structure)}
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None):
+        """A new model from ``get_config()``: a functional model's layers made and wired
+        again (its classes found by name, or in ``custom_objects``); a subclassed model
+        from its ``__init__`` arguments.
+
+        >>> from minikeras.layers import Input, Dense
+        >>> x = Input((3,))
+        >>> model = Model(x, Dense(2)(x))
+        >>> copy = Model.from_config(model.get_config())
+        >>> [type(l).__name__ for l in copy.layers], copy.output_shape
+        (['InputLayer', 'Dense'], (None, 2))
+        """
+        if {"layers", "input_layers", "output_layers"} <= set(config):
+            inputs, outputs = _loaders["functional"](config, custom_objects)
+            return cls(inputs=inputs, outputs=outputs, name=config.get("name"))
+        try:
+            return cls(**config)
+        except TypeError as e:
+            raise TypeError(f"Unable to revive model from config: {e}. When overriding "
+                            f"get_config(), make sure it returns every argument of "
+                            f"{cls.__name__}.__init__, or override from_config") from None
 
     def get_build_config(self) -> dict | None:
         """The input shapes a subclassed model was built for (to build it again)."""
@@ -223,6 +257,17 @@ class Model(Trainer, Layer):
 
     def load_weights(self, filepath) -> None:
         self.set_weights(saving.read_weights_file(filepath))
+
+
+# How configs become layers and wired tensors again: models/loading.py, which is built on
+# this module, tells it (as graph.py tells tensor.py how to evaluate).
+_loaders: dict = {}
+
+
+def use_loaders(functional, layer) -> None:
+    """``functional(config, custom_objects) -> (inputs, outputs)`` and
+    ``layer(entry, custom_objects) -> Layer`` (loading.py calls this)."""
+    _loaders["functional"], _loaders["layer"] = functional, layer
 
 
 def serialize(model: Model) -> dict:

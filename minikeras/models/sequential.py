@@ -17,7 +17,7 @@ from __future__ import annotations
 from minikeras.layers import serialize as serialize_layer
 from minikeras.layers.base import Layer
 from minikeras.layers.core import Input, InputLayer
-from minikeras.models.model import Model, _input_dtype
+from minikeras.models.model import Model, _input_dtype, _loaders
 from minikeras.tensor import Tensor
 
 
@@ -98,6 +98,21 @@ class Sequential(Model):
     @property
     def layers(self) -> list[Layer]:
         return list(self._stack)
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None):
+        """A new Sequential from ``get_config()`` (layer classes by name, or in
+        ``custom_objects``).
+
+        >>> from minikeras.layers import Dense
+        >>> model = Sequential([Dense(2, input_shape=(3,))], name="tiny")
+        >>> Sequential.from_config(model.get_config()).output_shape
+        (None, 2)
+        """
+        model = cls(name=config.get("name"))
+        for entry in config["layers"]:
+            model.add(_loaders["layer"](entry, custom_objects))
+        return model
 
     def get_config(self) -> dict:
         """Its name and its layers, the Input first (when it has one)."""

@@ -1,40 +1,36 @@
-"""compile / fit / evaluate / predict, the way Keras 2 built them.
+"""compile / fit / evaluate / predict: Keras 3's training loop on compiled graphs.
 
-``compile`` only records the choices. The first time training runs, it builds ONE
-symbolic training function:
+``compile`` records the choices (the optimizer, a loss per output, the metrics). The
+first time a step runs, ``objective.build_step`` builds ONE symbolic function per kind of
+step (train or test): the outputs, the loss, the gradients and the optimizer's updates,
+and every metric's ``update_state`` recorded as more updates. ``fit`` then feeds it
+mini-batches (``epochs.py``: arrays, a ``PyDataset`` or a generator): ``batch_size``
+samples per update, an epoch is one pass over the data. The logs are the metrics'
+running results, reset at the start of each epoch, as Keras 3 reports them.
 
-1. the model's outputs with dropout on (``training=True``);
-2. a target placeholder per output, and the loss: the batch mean of each output's
-   loss function, weighted and summed, plus regularization penalties;
-3. the metrics, as more symbolic outputs;
-4. ``K.gradients`` of the loss with respect to the trainable weights, turned into
-   update pairs by the optimizer;
-5. ``K.function(inputs + targets, [loss, *metrics], updates)``.
-
-``fit`` then just feeds it mini-batches: ``batch_size`` samples per update, and an epoch
-is one pass over the data. (Keras's "SGD" is mini-batch SGD in this sense.)
+``sample_weight`` weights each sample's loss (and the ``weighted_metrics``);
+``class_weight`` (in ``fit``) gives every sample its class's weight.
 """
 from __future__ import annotations
 
-import math
-import warnings
-
 import numpy as np
 
-from minikeras import backend as K
-from minikeras import config, losses, optimizers
+from minikeras import losses, optimizers
 from minikeras import metrics as metrics_module
 from minikeras.callbacks import CallbackList, History
+from minikeras.models import objective
+from minikeras.models.compile_utils import CompileLoss, CompileMetrics
 from minikeras.models.data import (
-    batches,
     check_inputs,
+    class_weight_to_sample_weights,
+    sample_weight_arrays,
     split_validation,
     to_arrays,
     to_target_arrays,
     verbosity,
     whole_number,
 )
-from minikeras.rng import new_generator
+from minikeras.models.epochs import Arrays, Batches, EpochIterator, is_batch_source
 from minikeras.tensor import Origin, format_shape
 from minikeras.utils.progbar import Progbar
 
@@ -47,121 +43,148 @@ class Trainer:
         self.compiled = False
         self.stop_training = False
         self.history = None
+        self.loss = None
         self._functions: dict = {}
+        self._results = None
+        self._loss_tracker = None
+        self._compile_loss = None
+        self._compile_metrics = None
+        self._compile_spec = {}
 
     # ---------------------------------------------------------------- compile
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
-                weighted_metrics=None, class_mode=None, **kwargs) -> None:
-        """Choose the optimizer, the loss (one per output, or one for all) and metrics."""
+                weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
+                jit_compile="auto", auto_scale_loss=True, class_mode=None,
+                sample_weight_mode=None, **kwargs) -> None:
+        """Choose the optimizer, the loss (one per output, one for all, or none when the
+        model adds its own with ``add_loss``) and the metrics (``metrics`` unweighted,
+        ``weighted_metrics`` weighted by the sample weights)."""
+        import warnings
         if class_mode is not None:
             warnings.warn("compile(class_mode=...) is a Keras 1 argument and has no effect "
                           "(the loss decides how classes are treated)", DeprecationWarning,
                           stacklevel=2)
-        for legacy in ("sample_weight_mode", "run_eagerly", "jit_compile", "steps_per_execution"):
-            kwargs.pop(legacy, None)
         if kwargs:
             raise TypeError(f"compile got unexpected keyword argument(s): {sorted(kwargs)}")
-        if loss is None:
-            raise ValueError("compile needs a loss, e.g. loss='categorical_crossentropy'")
         self.optimizer = optimizers.get(optimizer)
         for spec in (loss.values() if isinstance(loss, dict) else
                      loss if isinstance(loss, (list, tuple)) else [loss]):
-            losses.get(spec)  # an unknown name is an error now, not at the first fit
-        for m in _flat_names(metrics):
-            if m not in ("accuracy", "acc"):  # resolved per output at the first fit
-                metrics_module.get(m)
+            if spec is not None and str(spec).lower() not in ("crossentropy", "ce"):
+                losses.get(spec)  # an unknown name is an error now, not at the first fit
+        for spec in (metrics, weighted_metrics):
+            for m in _flat_names(spec):
+                if str(m).lower() not in ("accuracy", "acc"):
+                    metrics_module.get(m)
         self.loss = loss
-        self._metrics_spec = metrics or []
-        self._loss_weights = loss_weights
+        self._compile_spec = {"loss": loss, "metrics": metrics, "loss_weights": loss_weights,
+                              "weighted_metrics": weighted_metrics}
+        self._loss_tracker = metrics_module.Mean(name="loss")
+        self._compile_loss = None if loss is None else CompileLoss(loss, loss_weights)
+        self._compile_metrics = None if metrics is None and weighted_metrics is None else \
+            CompileMetrics(metrics, weighted_metrics)
         self.compiled = True
-        self._functions = {}
+        self._functions, self._results = {}, None
 
     def _require_compiled(self, what: str) -> None:
         if not self.compiled:
             raise RuntimeError(f"You must compile your model before {what}: call "
                                f"model.compile(optimizer=..., loss=...) first.")
 
-    # ---------------------------------------------------------------- the symbolic pieces
-    def _per_output(self, spec, names, what):
-        """Spread a loss/metric spec over outputs: one for all, a list, or a dict by name."""
-        if isinstance(spec, dict):
-            unknown = set(spec) - set(names)
-            if unknown:
-                raise ValueError(f"{what} given for unknown output(s) {sorted(unknown)}; the "
-                                 f"outputs are {names}")
-            return [spec.get(n) for n in names]
-        if isinstance(spec, (list, tuple)) and what in ("loss", "loss_weights"):
-            if len(spec) != len(names):
-                raise ValueError(f"{what} has {len(spec)} entries for {len(names)} "
-                                 f"output(s) {names}")
-            return list(spec)
-        return [spec] * len(names)
+    def _output_keys(self) -> list[str]:
+        """How losses, metrics, targets and logs name the outputs: the keys of a dict of
+        outputs (sorted, as Keras flattens dicts), else the output layers' names."""
+        structure = getattr(self, "_output_structure", None)
+        if isinstance(structure, dict):
+            return sorted(structure)
+        return self.output_names
 
-    def _output_metrics(self, names):
-        spec = self._metrics_spec
-        if isinstance(spec, dict):
-            return [list(np.atleast_1d(spec.get(n, []))) for n in names]
-        if len(names) > 1 and spec and all(isinstance(m, (list, tuple)) for m in spec):
-            return [list(m) for m in spec]
-        return [list(spec) for _ in names]
+    def _build_compiled(self, target_shapes, outputs) -> None:
+        """Choose each output's loss and metrics, once the outputs are known."""
+        keys = self._output_keys()
+        if self._compile_loss is not None and not self._compile_loss.built:
+            self._compile_loss.output_names = keys
+            self._compile_loss.dict_outputs = isinstance(
+                getattr(self, "_output_structure", None), dict)
+            self._compile_loss.build(target_shapes, outputs)
+        if self._compile_metrics is not None and not self._compile_metrics.built:
+            self._compile_metrics.output_names = keys
+            self._compile_metrics.build(target_shapes, outputs)
 
-    def _build_objective(self, training: bool, target_ndims):
-        """(inputs + targets, loss, metric names, metric tensors) for train or test."""
+    # ---------------------------------------------------------------- metrics
+    @property
+    def metrics(self) -> list:
+        """The model's metrics as Keras 3 lists them: the loss tracker, the compiled
+        metrics (one entry, 'compile_metrics'), each output's loss tracker."""
+        found = []
+        if self.compiled:
+            found.append(self._loss_tracker)
+            if self._compile_metrics is not None:
+                found.append(self._compile_metrics)
+            if self._compile_loss is not None:
+                found.extend(self._compile_loss.metrics)
         for layer in [self, *self._all_layers()]:
-            layer._losses.clear()  # as Keras 3: a layer's losses are those of its last call
-        outputs = self.symbolic_outputs(training=training)
-        names = self.output_names
-        loss_fns = [losses.get(spec) for spec in
-                    self._per_output(self.loss, names, "loss")]
-        weights = self._per_output(self._loss_weights, names, "loss_weights") \
-            if self._loss_weights is not None else [1.0] * len(outputs)
-        targets = [K.placeholder(ndim=n, dtype=config.floatx(), name=f"{name}_target")
-                   for n, name in zip(target_ndims, names)]
-        total, metric_names, metric_values = 0.0, [], []
-        multi = len(outputs) > 1
-        for out, y, fn, w, name, wanted in zip(outputs, targets, loss_fns, weights, names,
-                                               self._output_metrics(names)):
-            out_loss = K.mean(fn(y, out))
-            total = total + (out_loss if w == 1.0 else w * out_loss)
-            if multi:
-                metric_names.append(f"{name}_loss")
-                metric_values.append(out_loss)
-            for m in wanted:
-                label, metric_fn = metrics_module.resolve(m, self._loss_name(fn), out.shape)
-                metric_names.append(f"{name}_{label}" if multi else label)
-                metric_values.append(K.mean(metric_fn(y, out)))
-        penalties = self.losses
-        for p in penalties:
-            total = total + p
-        return targets, total, metric_names, metric_values
+            found.extend(m for m in getattr(layer, "_tracked_metrics", []) if m not in found)
+        return found
 
-    @staticmethod
-    def _loss_name(fn) -> str:
-        return getattr(fn, "name", None) or getattr(fn, "__name__", "")
+    @property
+    def metrics_names(self) -> list[str]:
+        """``[m.name for m in model.metrics]``: Keras 3 gives ['loss', 'compile_metrics']
+        (the individual names are the keys of the logs)."""
+        return [m.name for m in self.metrics]
 
-    def _train_function(self, target_ndims):
-        key = ("train", tuple(target_ndims))
+    def reset_metrics(self) -> None:
+        for m in self.metrics:
+            m.reset_state()
+
+    def get_metrics_result(self) -> dict:
+        """The metrics' results now, by log name."""
+        if self._results is None:
+            self._results = objective.results_function(self)
+        fn, names = self._results
+        values = fn([]) if names else []
+        return {n: float(np.asarray(v)) if np.size(v) == 1 else np.asarray(v)
+                for n, v in zip(names, values)}
+
+    def _flatten_metrics_in_order(self, logs: dict):
+        """Keras 3's order for evaluate's list: the metrics' names in ``metrics`` order,
+        then the rest sorted; one value alone is returned bare."""
+        order = []
+        for m in self.metrics:
+            if isinstance(m, CompileMetrics):
+                order += [sub.name for sub in m.metrics]
+            else:
+                order.append(m.name)
+        results = [logs[n] for n in order if n in logs]
+        results += [logs[k] for k in sorted(logs) if k not in order]
+        return results[0] if len(results) == 1 else results
+
+    # ---------------------------------------------------------------- compiled steps
+    def _step(self, training: bool, ys, sws):
+        target_shapes = [(None, *y.shape[1:]) for y in ys]
+        weight_ndims = tuple(None if w is None else w.ndim for w in sws) if sws else \
+            (None,) * len(ys)
+        key = ("train" if training else "test", tuple(target_shapes), weight_ndims)
         if key not in self._functions:
-            targets, loss, names, values = self._build_objective(True, target_ndims)
-            updates = self.optimizer.get_updates(loss, self.trainable_weights)
-            updates += [u for layer in self._all_layers() for u in layer._updates]
-            fn = K.function(self.inputs + targets, [loss, *values], updates, name="train")
-            self._functions[key] = (fn, ["loss", *names])
-        return self._functions[key]
+            fn = objective.build_step(self, training, target_shapes, weight_ndims)
+            self._functions[key] = (fn, [t.name for t in fn.inputs])
+            self._results = None
+        return self._functions[key][0]
 
-    def _test_function(self, target_ndims):
-        key = ("test", tuple(target_ndims))
-        if key not in self._functions:
-            targets, loss, names, values = self._build_objective(False, target_ndims)
-            fn = K.function(self.inputs + targets, [loss, *values], name="test")
-            self._functions[key] = (fn, ["loss", *names])
-        return self._functions[key]
+    def _run_step(self, training: bool, xs, ys, sws):
+        fn = self._step(training, ys, sws)
+        return fn(xs + ys + [w for w in (sws or []) if w is not None])
 
     def _predict_function(self):
         if "predict" not in self._functions:
-            self._functions["predict"] = K.function(
-                self.inputs, self.symbolic_outputs(training=False), name="predict")
+            import minikeras.backend as K
+            outputs = self.symbolic_outputs(training=False)
+            self._functions["predict"] = K.function(self.inputs, outputs,
+                                                    self._stateful_updates(), name="predict")
         return self._functions["predict"]
+
+    def _stateful_updates(self) -> list:
+        """(state, final state) of every stateful layer, from the graph built last."""
+        return [u for layer in self._all_layers() for u in getattr(layer, "_state_updates", [])]
 
     def _all_layers(self):
         seen, stack, out = set(), list(self.layers), []
@@ -174,14 +197,15 @@ class Trainer:
         return out
 
     # ---------------------------------------------------------------- data in
-    def _prepare(self, x, y=None, what: str = "fit", names=("x", "y")):
+    def _prepare(self, x, y=None, sample_weight=None, what: str = "fit",
+                 names=("x", "y"), where=None):
         """Arrays for ``what`` (fit, evaluate, predict...), checked against the model.
         Only predict accepts 0 samples (and gives 0 rows back)."""
-        where = Origin.capture()
+        where = where or Origin.capture()
         xs = to_arrays(x, self, names[0], where)
         self._ensure_built_from_data(xs)
         check_inputs(self, xs, where)
-        ys = to_target_arrays(y, self, where) if y is not None else None
+        ys = to_target_arrays(y, self, where, self._output_keys()) if y is not None else None
         if ys is not None and len(ys[0]) != len(xs[0]):
             raise ValueError(f"{names[0]} and {names[1]} have different numbers of samples: "
                              f"{len(xs[0])} and {len(ys[0])}\n  at {where}")
@@ -191,17 +215,27 @@ class Trainer:
                              f"\n  at {where}")
         if ys is not None and self.compiled:
             self._check_targets(ys, where)
-        return xs, ys
+        sws = sample_weight_arrays(sample_weight, self._output_keys(), ys, where) \
+            if sample_weight is not None else None
+        return xs, ys, sws
 
     def _check_targets(self, ys, where) -> None:
         """Each target must look like its output, for the losses Keras names (a learner's
         own loss function may want other targets; sparse losses take class ids)."""
-        specs = self._per_output(self.loss, self.output_names, "loss")
-        for y, out, spec, name in zip(ys, self.outputs, specs, self.output_names):
+        spec = self.loss
+        keys = self._output_keys()
+        if isinstance(spec, dict):
+            specs = [spec.get(k) for k in keys]
+        elif isinstance(spec, (list, tuple)) and len(spec) == len(keys):
+            specs = list(spec)
+        else:
+            specs = [spec] * len(keys)
+        for y, out, spec, name in zip(ys, self.outputs, specs, keys):
             if isinstance(spec, str) and "sparse" in spec:
                 _check_class_ids(y, out.shape[-1], f'the targets for output "{name}" '
                                  f"(loss {spec})", where)
-            if not isinstance(spec, str) or "sparse" in spec:
+            if not isinstance(spec, str) or "sparse" in spec or spec.lower() in ("ce",
+                                                                                  "crossentropy"):
                 continue
             if y.ndim != out.ndim or any(s is not None and s != d
                                          for s, d in zip(out.shape[1:], y.shape[1:])):
@@ -210,82 +244,119 @@ class Trainer:
                     f"produces {format_shape(out.shape)}: they must match (one-hot encode "
                     f"class ids with to_categorical, or use a sparse_ loss)\n  at {where}")
 
+    def _unpacker(self, what: str, where, with_targets: bool):
+        """Turns one batch of a PyDataset or generator into (xs, ys, sws) arrays."""
+        def unpack(batch):
+            if isinstance(batch, list) and with_targets:
+                batch = tuple(batch)
+            if isinstance(batch, tuple):
+                if not 1 <= len(batch) <= 3:
+                    raise ValueError(f"a batch must be (x,), (x, y) or (x, y, sample_weight);"
+                                     f" got a tuple of {len(batch)}\n  at {where}")
+                x, y, sw = (*batch, None, None)[:3]
+            else:
+                x, y, sw = batch, None, None
+            if with_targets and y is None:
+                raise ValueError(f"{what}: the batches have no targets: each must be "
+                                 f"(x, y) or (x, y, sample_weight)\n  at {where}")
+            return self._prepare(x, y if with_targets else None, sw, what=what, where=where)
+        return unpack
+
+    def _source(self, x, y, sample_weight, batch_size, shuffle, what, where,
+                with_targets=True, class_weight=None):
+        """The batches of ``x``: a PyDataset or generator as it is, arrays cut up."""
+        if is_batch_source(x):
+            for arg, value in (("y", y), ("sample_weight", sample_weight)):
+                if value is not None:
+                    raise ValueError(f"{what}: do not pass `{arg}` with a PyDataset or a "
+                                     f"generator; its batches carry it\n  at {where}")
+            unpack = self._unpacker(what, where, with_targets)
+            if class_weight is not None:
+                unpack = _with_class_weights(unpack, class_weight)
+            return Batches(x, unpack, shuffle)
+        xs, ys, sws = self._prepare(x, y, sample_weight, what=what, where=where)
+        if class_weight is not None:
+            sws = [class_weight_to_sample_weights(ys, class_weight, where)]
+        return Arrays(xs, ys, sws, batch_size, shuffle)
+
     # ---------------------------------------------------------------- fit
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
             validation_batch_size=None, validation_freq=1, nb_epoch=None):
-        """Train for ``epochs`` passes over (x, y) in mini-batches of ``batch_size``.
+        """Train for ``epochs`` passes over the data in mini-batches of ``batch_size``.
 
-        ``validation_split`` holds out the *last* fraction of the samples (taken before
-        shuffling) and reports ``val_`` metrics on it after each epoch. Returns a History.
+        ``x`` is arrays (with targets ``y``), a ``PyDataset`` or a generator of
+        ``(x, y[, sample_weight])`` batches. ``validation_split`` holds out the *last*
+        fraction of the samples (before shuffling) and reports ``val_`` metrics on it
+        after each epoch. ``sample_weight`` (one per sample, or per output) and
+        ``class_weight`` ({class: weight}) weight the loss. Returns a History.
         """
         self._require_compiled("training it")
         where = Origin.capture()
         if nb_epoch is not None:  # Keras 1
             epochs = nb_epoch
-        if class_weight is not None or sample_weight is not None:
-            raise NotImplementedError("class_weight and sample_weight are not supported yet")
-        if steps_per_epoch is not None or validation_steps is not None:
-            raise NotImplementedError("steps_per_epoch and validation_steps are not supported "
-                                      "yet: an epoch is one pass over x")
-        if y is None:
-            raise ValueError(f"fit needs targets y\n  at {where}")
         batch_size = 32 if batch_size is None else whole_number(batch_size, "batch_size", where)
         epochs = whole_number(epochs, "epochs", where, minimum=0)
         initial_epoch = whole_number(initial_epoch, "initial_epoch", where, minimum=0)
         validation_freq = whole_number(validation_freq, "validation_freq", where)
+        if steps_per_epoch is not None:
+            steps_per_epoch = whole_number(steps_per_epoch, "steps_per_epoch", where)
         if validation_batch_size is not None:
             validation_batch_size = whole_number(validation_batch_size,
                                                  "validation_batch_size", where)
         verbose = verbosity(verbose, where)
-        xs, ys = self._prepare(x, y)
-        if validation_data is not None:
-            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-                n = len(validation_data) if isinstance(validation_data, (tuple, list)) else 0
-                got = (f"a {type(validation_data).__name__} of {n} item{'s' * (n != 1)}"
-                       if isinstance(validation_data, (tuple, list)) else
-                       f"a {type(validation_data).__name__}")
-                raise ValueError(f"validation_data must be a tuple (x_val, y_val), got {got}"
-                                 f"\n  at {where}")
-            val = self._prepare(*validation_data, what="validation",
-                                names=("validation_data[0]", "validation_data[1]"))
-        elif validation_split:
-            xs, ys, val = split_validation(xs, ys, validation_split)
+        if class_weight is not None and sample_weight is not None:
+            raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
+        if y is None and not is_batch_source(x):
+            raise ValueError(f"fit needs targets y\n  at {where}")
+        val = None
+        if validation_split and not is_batch_source(x) and validation_data is None:
+            xs, ys, sws = self._prepare(x, y, sample_weight, where=where)
+            xs, ys, sws, (vx, vy, vw) = split_validation(xs, ys, validation_split, sws)
+            val = Arrays(vx, vy, vw, validation_batch_size or batch_size, False)
+            if class_weight is not None:
+                sws = [class_weight_to_sample_weights(ys, class_weight, where)]
+            source = Arrays(xs, ys, sws, batch_size, shuffle)
         else:
-            val = None
-        n = len(xs[0])
-        steps = math.ceil(n / batch_size)
-        train, names = self._train_function([a.ndim for a in ys])
+            source = self._source(x, y, sample_weight, batch_size, shuffle, "fit", where,
+                                  class_weight=class_weight)
+        if validation_data is not None:
+            val = self._validation_source(validation_data, validation_batch_size or
+                                          batch_size, where)
+        iterator = EpochIterator(source, steps_per_epoch)
+        val_iterator = None if val is None else EpochIterator(val, validation_steps)
         history = History()
         cbs = CallbackList(list(callbacks or []) + [history], model=self,
-                           epochs=epochs, steps=steps, verbose=verbose)
+                           epochs=epochs, steps=iterator.steps, verbose=verbose)
         self.stop_training = False
-        rng = _shuffle_generator()
         cbs.on_train_begin()
         logs = {}
         for epoch in range(initial_epoch, epochs):
+            self.reset_metrics()
             cbs.on_epoch_begin(epoch)
-            bar = _epoch_bar(verbose, epoch, epochs, steps)
-            order = rng.permutation(n) if shuffle else None
-            totals, seen = np.zeros(len(names)), 0
-            for step, (index, size) in enumerate(batches(n, batch_size, order)):
+            bar = _epoch_bar(verbose, epoch, epochs, iterator.steps)
+            steps_done = 0
+            for step, (xs, ys, sws) in iterator.epoch():
                 cbs.on_train_batch_begin(step)
-                values = train([a[index] for a in xs] + [a[index] for a in ys])
-                totals += np.array([float(v) for v in values]) * size
-                seen += size
-                batch_logs = _sorted_logs(names, totals / seen)
+                self._run_step(True, xs, ys, sws)
+                batch_logs = self.get_metrics_result()
                 cbs.on_train_batch_end(step, batch_logs)
+                steps_done = step + 1
                 if bar is not None:
-                    bar.update(step + 1, list(batch_logs.items()), finalize=False)
+                    bar.update(steps_done, list(_sorted(batch_logs).items()), finalize=False)
                 if self.stop_training:
                     break
-            logs = _sorted_logs(names, totals / max(seen, 1))
-            if val is not None and (epoch + 1) % validation_freq == 0:
-                val_values = self._evaluate_arrays(*val, validation_batch_size or batch_size)
-                logs.update(_sorted_logs([f"val_{k}" for k in names], val_values))
+            if not steps_done:  # a generator that ran out
+                break
+            logs = _sorted(self.get_metrics_result())
+            if val_iterator is not None and (epoch + 1) % validation_freq == 0:
+                val_logs = self._evaluate_epochs(val_iterator)
+                logs.update({f"val_{k}": v for k, v in val_logs.items()})
             if bar is not None:
-                bar.update(steps, list(logs.items()), finalize=True)
+                if bar.target is None:
+                    bar.target = steps_done
+                bar.update(steps_done, list(logs.items()), finalize=True)
             cbs.on_epoch_end(epoch, logs)
             if self.stop_training:
                 break
@@ -293,80 +364,123 @@ class Trainer:
         self.history = history
         return history
 
+    def _validation_source(self, validation_data, batch_size, where):
+        if is_batch_source(validation_data):
+            return Batches(validation_data, self._unpacker("validation", where, True))
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+            n = len(validation_data) if isinstance(validation_data, (tuple, list)) else 0
+            got = (f"a {type(validation_data).__name__} of {n} item{'s' * (n != 1)}"
+                   if isinstance(validation_data, (tuple, list)) else
+                   f"a {type(validation_data).__name__}")
+            raise ValueError(f"validation_data must be a tuple (x_val, y_val) or (x_val, "
+                             f"y_val, val_sample_weight), got {got}\n  at {where}")
+        vx, vy, vw = (*validation_data, None)[:3]
+        xs, ys, sws = self._prepare(vx, vy, vw, what="validation",
+                                    names=("validation_data[0]", "validation_data[1]"),
+                                    where=where)
+        return Arrays(xs, ys, sws, batch_size, False)
+
     # ---------------------------------------------------------------- evaluate / predict
-    def _evaluate_arrays(self, xs, ys, batch_size):
-        test, names = self._test_function([a.ndim for a in ys])
-        n = len(xs[0])
-        totals = np.zeros(len(names))
-        for index, size in batches(n, batch_size, None):
-            values = test([a[index] for a in xs] + [a[index] for a in ys])
-            totals += np.array([float(v) for v in values]) * size
-        return (totals / max(n, 1)).tolist()
+    def _evaluate_epochs(self, iterator: EpochIterator, cbs=None) -> dict:
+        self.reset_metrics()
+        for step, (xs, ys, sws) in iterator.epoch():
+            if cbs is not None:
+                cbs.on_test_batch_begin(step)
+            self._run_step(False, xs, ys, sws)
+            if cbs is not None:
+                cbs.on_test_batch_end(step, self.get_metrics_result())
+        return _sorted(self.get_metrics_result())
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False):
-        """The loss (and metrics) on (x, y): a scalar without metrics, else a list."""
+        """The loss (and metrics) on the data: a number without metrics, else a list in
+        Keras 3's order (``return_dict=True``: a dict by log name)."""
         self._require_compiled("evaluating it")
         where = Origin.capture()
         batch_size = 32 if batch_size is None else whole_number(batch_size, "batch_size", where)
         verbose = verbosity(verbose, where)
-        if y is None:
+        if y is None and not is_batch_source(x):
             raise ValueError(f"evaluate needs targets y\n  at {where}")
-        xs, ys = self._prepare(x, y, what="evaluate")
-        values = self._evaluate_arrays(xs, ys, batch_size)
-        names = self._test_function([a.ndim for a in ys])[1]
+        source = self._source(x, y, sample_weight, batch_size, False, "evaluate", where)
+        iterator = EpochIterator(source, steps)
+        cbs = CallbackList(list(callbacks or []), model=self, epochs=1,
+                           steps=iterator.steps, verbose=verbose)
+        cbs.on_test_begin()
+        logs = self._evaluate_epochs(iterator, cbs)
+        cbs.on_test_end(logs)
         if verbose:
-            n_steps = math.ceil(len(xs[0]) / batch_size)
-            Progbar(n_steps, verbose=verbose).update(n_steps, list(zip(names, values)),
+            n_steps = iterator.steps or 1
+            Progbar(n_steps, verbose=verbose).update(n_steps, list(logs.items()),
                                                      finalize=True)
         if return_dict:
-            return dict(zip(names, values))
-        return values[0] if len(values) == 1 else values
+            return logs
+        return self._flatten_metrics_in_order(logs)
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
-        """The model's outputs for x, computed batch by batch with dropout off."""
+        """The model's outputs for x, computed batch by batch with dropout off (a dict
+        for a model with a dict of outputs)."""
         where = Origin.capture()
         batch_size = 32 if batch_size is None else whole_number(batch_size, "batch_size", where)
         verbosity(verbose, where)
-        xs, _ = self._prepare(x, what="predict")
-        fn = self._predict_function()
-        n = len(xs[0])
-        chunks = [fn([a[index] for a in xs]) for index, _ in batches(n, batch_size, None)]
+        if is_batch_source(x):
+            source = Batches(x, self._unpacker("predict", where, False))
+        else:
+            xs, _, _ = self._prepare(x, what="predict", where=where)
+            source = Arrays(xs, None, None, batch_size, False)
+        fn = None
+        chunks = []
+        for _, (xs, _, _) in EpochIterator(source, steps).epoch():
+            fn = fn or self._predict_function()
+            chunks.append(fn(xs))
         if not chunks:
             outs = [np.zeros((0, *t.shape[1:]), t.dtype) for t in self.outputs]
         else:
             outs = [np.concatenate([c[i] for c in chunks]) for i in range(len(chunks[0]))]
+        return self._structured(outs)
+
+    def _structured(self, outs):
+        structure = getattr(self, "_output_structure", None)
+        if isinstance(structure, dict):
+            return dict(zip(sorted(structure), outs))
         return outs[0] if len(outs) == 1 else outs
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
                        reset_metrics=True, return_dict=False):
         """One gradient update on exactly this batch; returns its loss (and metrics)."""
         self._require_compiled("training it")
+        where = Origin.capture()
         if y is None:
-            raise ValueError(f"train_on_batch needs targets y\n  at {Origin.capture()}")
-        xs, ys = self._prepare(x, y, what="train_on_batch")
-        fn, names = self._train_function([a.ndim for a in ys])
-        values = [float(v) for v in fn(xs + ys)]
-        return _result(names, values, return_dict)
+            raise ValueError(f"train_on_batch needs targets y\n  at {where}")
+        if class_weight is not None and sample_weight is not None:
+            raise ValueError("Arguments `sample_weight` and `class_weight` cannot be "
+                             "specified at the same time.")
+        xs, ys, sws = self._prepare(x, y, sample_weight, what="train_on_batch", where=where)
+        if class_weight is not None:
+            sws = [class_weight_to_sample_weights(ys, class_weight, where)]
+        if reset_metrics:
+            self.reset_metrics()
+        self._run_step(True, xs, ys, sws)
+        return _result(self, _sorted(self.get_metrics_result()), return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         self._require_compiled("evaluating it")
+        where = Origin.capture()
         if y is None:
-            raise ValueError(f"test_on_batch needs targets y\n  at {Origin.capture()}")
-        xs, ys = self._prepare(x, y, what="test_on_batch")
-        fn, names = self._test_function([a.ndim for a in ys])
-        values = [float(v) for v in fn(xs + ys)]
-        return _result(names, values, return_dict)
+            raise ValueError(f"test_on_batch needs targets y\n  at {where}")
+        xs, ys, sws = self._prepare(x, y, sample_weight, what="test_on_batch", where=where)
+        self.reset_metrics()
+        self._run_step(False, xs, ys, sws)
+        return _result(self, _sorted(self.get_metrics_result()), return_dict)
 
     def predict_on_batch(self, x):
-        xs, _ = self._prepare(x, what="predict_on_batch")
-        outs = self._predict_function()(xs)
-        return outs[0] if len(outs) == 1 else outs
+        xs, _, _ = self._prepare(x, what="predict_on_batch")
+        return self._structured(self._predict_function()(xs))
 
     # ---------------------------------------------------------------- compile settings
     def get_compile_config(self) -> dict:
         """What ``compile`` was given, JSON-ready (the optimizer with its settings; losses
-        and metrics by name), so that ``compile_from_config`` can compile a copy."""
+        and metrics by name or as serialized objects), so that ``compile_from_config``
+        can compile a copy."""
         def plain(spec):
             if spec is None or isinstance(spec, (str, int, float)):
                 return spec
@@ -374,22 +488,47 @@ class Trainer:
                 return [plain(s) for s in spec]
             if isinstance(spec, dict):
                 return {k: plain(v) for k, v in spec.items()}
+            if isinstance(spec, metrics_module.Metric):
+                return metrics_module.serialize(spec)
             return getattr(spec, "name", None) or getattr(spec, "__name__", None)
 
-        return {"optimizer": optimizers.serialize(self.optimizer), "loss": plain(self.loss),
-                "metrics": plain(self._metrics_spec), "loss_weights": plain(self._loss_weights)}
+        spec = self._compile_spec
+        return {"optimizer": optimizers.serialize(self.optimizer),
+                "loss": plain(spec.get("loss")), "metrics": plain(spec.get("metrics")),
+                "loss_weights": plain(spec.get("loss_weights")),
+                "weighted_metrics": plain(spec.get("weighted_metrics"))}
 
     def compile_from_config(self, config: dict) -> None:
         """Compile as ``get_compile_config`` describes (a fresh optimizer with the same
         settings)."""
+        def revive(spec):
+            if isinstance(spec, dict) and "class_name" in spec and "config" in spec:
+                return metrics_module.deserialize(spec)
+            if isinstance(spec, list):
+                return [revive(s) for s in spec]
+            if isinstance(spec, dict):
+                return {k: revive(v) for k, v in spec.items()}
+            return spec
         self.compile(optimizer=optimizers.deserialize(config["optimizer"]),
-                     loss=config["loss"], metrics=config["metrics"],
-                     loss_weights=config["loss_weights"])
+                     loss=config["loss"], metrics=revive(config.get("metrics")),
+                     loss_weights=config.get("loss_weights"),
+                     weighted_metrics=revive(config.get("weighted_metrics")))
+
+
+def _with_class_weights(unpack, class_weight):
+    def weighted(batch):
+        xs, ys, sws = unpack(batch)
+        if sws is not None:
+            raise ValueError("You cannot `class_weight` and `sample_weight` at the same "
+                             "time.")
+        return xs, ys, [class_weight_to_sample_weights(ys, class_weight, None)]
+    return weighted
 
 
 def _flat_names(metrics) -> list:
     """Every metric named in a compile(metrics=...) spec: a list, a dict, nested lists."""
-    if metrics is None or isinstance(metrics, str) or callable(metrics):
+    if metrics is None or isinstance(metrics, str) or not isinstance(metrics,
+                                                                    (list, tuple, dict)):
         return [] if metrics is None else [metrics]
     items = metrics.values() if isinstance(metrics, dict) else metrics
     return [m for item in items for m in _flat_names(item)]
@@ -408,19 +547,13 @@ def _check_class_ids(y, n_classes, what: str, where) -> None:
                          f"\n  at {where}")
 
 
-def _sorted_logs(names, values) -> dict:
+def _sorted(logs: dict) -> dict:
     """Logs by name, sorted as Keras 3 reports them ('accuracy' before 'loss')."""
-    return dict(sorted(zip(names, (float(v) for v in values))))
+    return dict(sorted(logs.items()))
 
 
-def _result(names, values, return_dict):
-    if return_dict:
-        return dict(zip(names, values))
-    return values[0] if len(values) == 1 else values
-
-
-def _shuffle_generator() -> np.random.Generator:
-    return new_generator()
+def _result(model, logs, return_dict):
+    return logs if return_dict else model._flatten_metrics_in_order(logs)
 
 
 def _epoch_bar(verbose, epoch, epochs, steps):
@@ -429,4 +562,3 @@ def _epoch_bar(verbose, epoch, epochs, steps):
     if epochs > 1:  # as Keras's ProgbarLogger
         print(f"Epoch {epoch + 1}/{epochs}")
     return Progbar(steps, verbose=verbose)
-

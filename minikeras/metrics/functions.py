@@ -1,12 +1,8 @@
-"""Metrics: numbers that tell a person how training goes. They are not minimised.
+"""The metric functions: ``metric(y_true, y_pred)`` gives one value per sample.
 
-Like Keras 2's metrics, each is a function ``metric(y_true, y_pred)`` giving one value per
-sample; training averages them over each batch and epoch. Accuracies compare predicted
-classes with the targets; every loss function works as a metric too
-(``metrics=['mae']``).
-
-``'accuracy'`` (or ``'acc'``) in ``compile`` means "the accuracy that fits this model";
-:func:`resolve` picks it, as Keras does.
+Accuracies compare predicted classes with the targets; every loss function works as a
+metric too (``metrics=['mae']``). In ``compile`` a function becomes the mean of its
+values over the samples (a ``MeanMetricWrapper``, ``reduction.py``).
 
 >>> import minikeras.backend as K
 >>> y_true = K.constant([[0., 0., 1.], [0., 1., 0.]])
@@ -22,7 +18,6 @@ from minikeras import config
 from minikeras import losses as _losses
 from minikeras.losses.functions import _l2_normalize
 from minikeras.losses.loss import _tensor, squeeze_or_expand_to_same_rank
-from minikeras.ops import crossentropy as xent
 from minikeras.ops import elementwise as ew
 from minikeras.ops import reductions as red
 from minikeras.ops import shapes as sh
@@ -193,50 +188,5 @@ def get(identifier) -> Callable | None:
         return _BY_NAME[identifier]
     if callable(identifier):
         return identifier
-    raise ValueError(f"could not interpret metric {identifier!r}: pass a name or a "
-                     f"function(y_true, y_pred)")
-
-
-def _loss_function(loss):
-    """The per-sample function behind a loss given as a name, function or Loss object."""
-    loss = _losses.get(loss) if isinstance(loss, (str, dict)) else loss
-    return loss.fn if isinstance(loss, _losses.LossFunctionWrapper) else loss
-
-
-def resolve(metric, loss=None, output_shape=None,
-            target_shape=None) -> tuple[str, Callable]:
-    """(display name, function) for a metric given to ``compile``.
-
-    'accuracy' and 'acc' become the accuracy that fits the model, as Keras chooses it:
-    ``binary_accuracy`` when the loss is binary crossentropy or the output has one unit;
-    ``sparse_categorical_accuracy`` when the loss is sparse categorical crossentropy (or
-    the targets' shape shows integer labels: a lower rank than the output, or a last axis
-    of 1 against several output units); ``categorical_accuracy`` otherwise. Names keep
-    the spelling the user wrote; functions are named by ``__name__``.
-
-    >>> resolve('acc', loss='binary_crossentropy')[1] is binary_accuracy
-    True
-    >>> name, fn = resolve('accuracy', loss='sparse_categorical_crossentropy')
-    >>> name, fn.__name__
-    ('accuracy', 'sparse_categorical_accuracy')
-    >>> resolve('mae')[0], resolve(mean_squared_error)[0]
-    ('mae', 'mean_squared_error')
-    """
-    if isinstance(metric, str) and metric.lower() in ("accuracy", "acc"):
-        loss_fn = _loss_function(loss)
-        units = output_shape[-1] if output_shape else None
-        sparse_targets = (target_shape is not None and output_shape is not None and
-                          (len(target_shape) < len(output_shape) or
-                           (target_shape[-1] == 1 and units not in (None, 1))))
-        if loss_fn in (binary_crossentropy, xent.binary_crossentropy) or units == 1:
-            fn = binary_accuracy
-        elif (loss_fn in (sparse_categorical_crossentropy,
-                          xent.sparse_categorical_crossentropy) or sparse_targets):
-            fn = sparse_categorical_accuracy
-        else:
-            fn = categorical_accuracy
-        return metric, fn
-    fn = get(metric)
-    if isinstance(metric, str):
-        return metric, fn
-    return getattr(fn, "name", None) or getattr(fn, "__name__", type(fn).__name__), fn
+    raise ValueError(f"could not interpret metric {identifier!r}: pass a name, a "
+                     f"function(y_true, y_pred) or a Metric")
