@@ -117,6 +117,22 @@ def _layers(ids: list[str], edges: Sequence[Edge]) -> dict[str, int]:
     return layer
 
 
+def _closest_in_order(wanted, widths, weights) -> list[float]:
+    """Centres as close as possible (least squares) to ``wanted``, keeping the order and a
+    gap of GAP_X between neighbours: isotonic regression (pool adjacent violators) on the
+    centres minus their minimal offsets."""
+    offsets = np.concatenate([[0.0], np.cumsum([(a + b) / 2 + GAP_X
+                                                for a, b in pairwise(widths)])])
+    blocks = []                                  # [weighted mean, weight, count]
+    for z, w in zip(np.subtract(wanted, offsets), weights):
+        blocks.append([z, w, 1])
+        while len(blocks) > 1 and blocks[-2][0] > blocks[-1][0]:
+            (z2, w2, n2), (z1, w1, n1) = blocks.pop(), blocks.pop()
+            blocks.append([(z1 * w1 + z2 * w2) / (w1 + w2), w1 + w2, n1 + n2])
+    fitted = [z for z, _, n in blocks for _ in range(n)]
+    return list(np.add(fitted, offsets))
+
+
 class _Layout:
     """Rows of boxes; an edge longer than one row passes through a thin dummy box per row
     in between, so that it is routed around the boxes instead of through them."""
@@ -166,21 +182,19 @@ class _Layout:
             for i in row:
                 self.x[i] = x + self.size[i][0] / 2
                 x += self.size[i][0] + GAP_X
-        for sweep in range(4):
+        for sweep in range(8):
             neighbours = self.up if sweep % 2 == 0 else self.down
             rows = self.rows[1:] if sweep % 2 == 0 else self.rows[-2::-1]
             for row in rows:
-                wanted = [np.mean([self.x[j] for j in neighbours[i]]) if neighbours[i]
-                          else self.x[i] for i in row]
-                placed, right = [], -np.inf
-                for i, want in zip(row, wanted):
-                    half = self.size[i][0] / 2
-                    centre = max(want, right + GAP_X + half)
-                    placed.append(centre)
-                    right = centre + half
-                shift = float(np.mean(np.subtract(wanted, placed)))
-                for i, centre in zip(row, placed):
-                    self.x[i] = centre + shift
+                # a dummy looks both ways, so that a long edge runs straight
+                near = [self.up[i] + self.down[i] if i.startswith("~") else neighbours[i]
+                        for i in row]
+                wanted = [np.mean([self.x[j] for j in n]) if n else self.x[i]
+                          for i, n in zip(row, near)]
+                weights = [4.0 if i.startswith("~") else 1.0 for i in row]
+                widths = [self.size[i][0] for i in row]
+                for i, centre in zip(row, _closest_in_order(wanted, widths, weights)):
+                    self.x[i] = centre
         left = min(self.x[i] - self.size[i][0] / 2 for i in self.x)
         for i in self.x:
             self.x[i] += 2 * PAD - left
@@ -277,7 +291,7 @@ def _label(t, values: Mapping | None, gradient_of: dict) -> Node:
     elif t.kind == "constant" and t.value.ndim == 0:
         title, lines = f"{t.value.item():g}", ["constant"]
     else:
-        title, lines = t.name, [t.kind, shape]
+        title, lines = t.name, ([] if t.name == t.kind else [t.kind]) + [shape]
     if id(t) in gradient_of:
         lines.insert(0, f"= d({gradient_of[id(t)][0]})/d({gradient_of[id(t)][1]})")
     if values is not None and id(t) in values:
