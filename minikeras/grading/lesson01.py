@@ -309,12 +309,13 @@ def standardize(x, axis, how=None):
 
 def _use_layer(cls, x, axis, how):
     """Call the learner's layer on an array, inside a model, or on a symbolic tensor."""
-    import minikeras as mk
     from minikeras import backend as K
+    from minikeras.layers import Input
+    from minikeras.models import Sequential
     if how == "array":
         return np.asarray(cls(axis=axis)(x))
     if how == "model":
-        model = mk.Sequential([mk.layers.Input(shape=x.shape[1:]), cls(axis=axis)])
+        model = Sequential([Input(shape=x.shape[1:]), cls(axis=axis)])
         return model.predict(x, verbose=0)
     slot = K.placeholder(shape=(None, *x.shape[1:]))
     out = cls(axis=axis)(slot)
@@ -342,7 +343,8 @@ STANDARDIZE_LAYER = Exercise(
         Mistake("call() receives symbolic tensors (inside a model, and minikeras turns an array "
                 "into one too), which NumPy functions cannot compute with: use K.mean and "
                 "K.std", raises=(TypeError, AttributeError, ValueError),
-                match=r"dimension 0|ufunc|no attribute '(mean|std|var|sum)'|convert object"),
+                match=r"is symbolic|dimension 0|ufunc|no attribute '(mean|std|var|sum)'|"
+                      r"convert object"),
         Mistake("the shapes do not broadcast: keep the reduced axis (keepdims=True) on both "
                 "K.mean and K.std", raises=ValueError, match="do not broadcast"),
         Mistake("the axis argument is ignored: reduce along self.axis, not always the last "

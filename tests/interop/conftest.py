@@ -7,7 +7,6 @@ weights into Keras with ``set_weights`` unchanged (same shapes, same order).
 """
 import os
 
-import numpy as np
 import pytest
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
@@ -19,6 +18,13 @@ except ImportError:  # pragma: no cover - the point is the message
         "creates .venv-keras/ and runs them there") from None
 
 import minikeras as mk
+
+
+def pytest_configure(config):
+    # Keras's own variables and torch tensors implement NumPy 1's __array__ (no copy=):
+    # NumPy 2 warns about them on every get_weights. Not ours to fix.
+    config.addinivalue_line(
+        "filterwarnings", "ignore:__array__ implementation doesn't accept a copy keyword")
 
 
 @pytest.fixture(autouse=True)

@@ -276,21 +276,6 @@ class DecaySGD(mk.optimizers.Optimizer):
         t = K.cast(self.iterations, "float32")
         return [(variable, variable - learning_rate / (1 + self.rate * t) * gradient)]
 """, "the constructor must accept learning_rate and decay_rate"),
-    ("2.7", "Keras 2 style get_updates", """
-class DecaySGD(mk.optimizers.Optimizer):
-    def __init__(self, learning_rate=0.01, decay_rate=0.0, **kwargs):
-        super().__init__(learning_rate, **kwargs)
-        self.decay_rate = decay_rate
-    def get_config(self):
-        return {**super().get_config(), "decay_rate": self.decay_rate}
-    def get_updates(self, loss, params):
-        t = K.cast(self.iterations, "float32")
-        lr_t = self.learning_rate / (1.0 + self.decay_rate * t)
-        updates = [K.update_add(self.iterations, 1)]
-        for p, g in zip(params, K.gradients(loss, params)):
-            updates.append((p, p - lr_t * g))
-        return updates
-""", "leave get_updates to the base class"),
     ("2.7", "no get_config", """
 class DecaySGD(mk.optimizers.Optimizer):
     def __init__(self, learning_rate=0.01, decay_rate=0.0, **kwargs):
@@ -380,6 +365,21 @@ def gradient_spread(w, b, x, y, batches):
     ("2.7", "the factor first", OPTIMIZER + """
         factor = 1.0 / (1.0 + self.decay_rate * t)
         return [(variable, variable - gradient * (learning_rate * factor))]
+"""),
+    ("2.7", "Keras 2 style get_updates", """
+class DecaySGD(mk.optimizers.Optimizer):
+    def __init__(self, learning_rate=0.01, decay_rate=0.0, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.decay_rate = decay_rate
+    def get_config(self):
+        return {**super().get_config(), "decay_rate": self.decay_rate}
+    def get_updates(self, loss, params):
+        t = K.cast(self.iterations, "float32")
+        lr_t = self.learning_rate / (1.0 + self.decay_rate * t)
+        updates = [K.update_add(self.iterations, 1)]
+        for p, g in zip(params, K.gradients(loss, params)):
+            updates.append((p, p - lr_t * g))
+        return updates
 """),
     ("2.7", "decay kept in a variable", """
 class DecaySGD(mk.optimizers.Optimizer):
