@@ -32,6 +32,7 @@ GENERIC = re.compile(r"expected .*, got |it raised |the shape is \(|the result i
                      r"the right numbers, in the wrong places|has the right sizes in the wrong "
                      r"order|it returned None|not numbers")
 NEW_TO_OLD = {f"1.{k}": str(k) for k in range(1, 8)} | {"1.6a": "6a", "1.6b": "6b"}
+EXTENSIONS = {"1.8", "2.7"}   # new exercises: no "before"
 
 
 def _tables():
@@ -46,16 +47,19 @@ def tally_now() -> dict:
 
     from minikeras import grading
     wrong, right = _tables()
-    out = {}
-    for exercise, _, code, hint in wrong:
+    out, rows = {}, []
+    for exercise, what, code, hint in wrong:
         result = grading.run(exercise, answer_of(exercise, code))
-        lesson = exercise.split(".")[0]
         named = not result.passed and hint in result.message
-        total, good = out.get(lesson, (0, 0))
-        out[lesson] = (total + 1, good + named)
+        for key in (exercise.split(".")[0], exercise.split(".")[0] + " without extensions"):
+            if key.endswith("extensions") and exercise in EXTENSIONS:
+                continue
+            total, good = out.get(key, (0, 0))
+            out[key] = (total + 1, good + named)
+        rows.append((exercise, what, result.message.splitlines()[0].split("yet: ", 1)[-1]))
     cascades = [what for e, what, code, in right if "no cascade" in what
                 and not grading.run(e, answer_of(e, code)).passed]
-    return {"by_lesson": out, "cascading": cascades}
+    return {"by_lesson": out, "cascading": cascades, "rows": rows}
 
 
 def _old_grading(rev: str) -> types.ModuleType:
@@ -90,6 +94,8 @@ def _old_namespace(cells, old) -> tuple[dict, dict]:
             continue
         with contextlib.redirect_stdout(io.StringIO()):
             exec(compile(source, "<old lesson>", "exec"), namespace)  # noqa: S102
+        import matplotlib.pyplot as plt
+        plt.close("all")
     return namespace, checks
 
 
@@ -110,7 +116,7 @@ def tally_before(rev: str) -> dict:
     wrong, right = _tables()
     lessons = {"1": "01_tensors.ipynb", "2": "02_batches.ipynb"}
     prepared = {k: _old_namespace(_old_lesson(rev, v), old) for k, v in lessons.items()}
-    out, passed_wrong = {}, []
+    out, passed_wrong, verdicts = {}, [], {}
     for exercise, what, code, _ in wrong:
         lesson = exercise.split(".")[0]
         namespace, checks = prepared[lesson]
@@ -119,10 +125,10 @@ def tally_before(rev: str) -> dict:
             continue                                   # a new exercise (the extensions)
         ok, message = _run_old(namespace, checks[old_id], code)
         problem = message.split(": ", 2)[-1] if "not right yet" in message else message
-        named = not ok and "NotImplementedError" not in message and (
-            not GENERIC.search(problem) or "symbolic tensor" in problem)
+        named = not ok and (not GENERIC.search(problem) or "symbolic tensor" in problem)
         if ok:
             passed_wrong.append(f"{exercise} {what}")
+        verdicts[(exercise, what)] = "passed!" if ok else ("named" if named else "generic")
         total, good = out.get(lesson, (0, 0))
         out[lesson] = (total + 1, good + named)
     cascades = []
@@ -132,12 +138,15 @@ def tally_before(rev: str) -> dict:
             ok, _ = _run_old(namespace, checks[NEW_TO_OLD.get(exercise, exercise)], code)
             if not ok:
                 cascades.append(what)
-    return {"by_lesson": out, "wrong_answers_that_passed": passed_wrong, "cascading": cascades}
+    return {"by_lesson": out, "wrong_answers_that_passed": passed_wrong, "cascading": cascades,
+            "verdicts": verdicts}
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", metavar="REV")
+    parser.add_argument("--table", action="store_true",
+                        help="print every wrong answer with the hint it gets (markdown)")
     args = parser.parse_args(argv)
     if importlib.util.find_spec("minikeras") is None:
         print("run with the project's environment: .venv/bin/python tools/hint_tally.py")
@@ -148,8 +157,8 @@ def main(argv: list[str]) -> int:
               "mistake")
     print(f"now:    right answers failing because an earlier exercise was wrong: "
           f"{len(now['cascading'])}")
-    if args.before:
-        before = tally_before(args.before)
+    before = tally_before(args.before) if args.before else None
+    if before:
         for lesson, (total, good) in sorted(before["by_lesson"].items()):
             print(f"before: lesson {lesson}: {good} of {total} (the same answers, minus the new "
                   "exercises) get a hint naming the mistake")
@@ -157,6 +166,12 @@ def main(argv: list[str]) -> int:
               + "; ".join(before["wrong_answers_that_passed"]))
         print(f"before: right answers failing because an earlier exercise was wrong: "
               f"{len(before['cascading'])}")
+    if args.table:
+        verdicts = before["verdicts"] if before else {}
+        print("\n| exercise | wrong answer | hint now | before |\n|---|---|---|---|")
+        for exercise, what, hint in now["rows"]:
+            before = verdicts.get((exercise, what), "new exercise")
+            print(f"| {exercise} | {what} | {hint.replace('|', '/')} | {before} |")
     return 0
 
 

@@ -191,3 +191,16 @@ def test_report_text_lists_every_exercise():
         "  1.3   FAIL  Exercise 1.3 is not right yet: ..."]
     assert report.exit_code == 1
     assert json.dumps(report.problems) == "[]"
+
+
+def test_a_failing_check_shows_one_short_message(lessons, tmp_path):
+    """In the learner's own notebook: no traceback through the grader, nothing twice."""
+    from lessonkit.execute import execute
+    ran = execute(nbformat.reads(student_text(lessons / "01_test.ipynb"), as_version=4),
+                  tmp_path, allow_errors=True)
+    cell = _by_id(ran, "chk2")
+    errors = [o for o in cell.outputs if o.output_type == "error"]
+    assert len(errors) == 1 and len(cell.outputs) == 1, cell.outputs
+    lines = errors[0].traceback
+    assert lines[0].startswith("Exercise 1.2 is not right yet: `row_means` is not written yet")
+    assert len(lines) <= 4 and not any("File " in line or "grading" in line for line in lines)
