@@ -32,7 +32,7 @@ FLOORS = [
     ("base", ["config", "utils.io"]),
     ("devices", ["devices", "devices.*"]),
     ("kernels", ["kernels"]),
-    ("helpers", ["axes", "dtypes", "rng", "utils", "utils.*"]),
+    ("helpers", ["axes", "dtypes", "rng", "utils.*"]),
     ("tensors and ops", ["tensor", "ops", "ops.*", "random"]),
     ("graphs", ["autograd", "memory", "fusion", "placement", "updates", "graph"]),
     ("backend", ["backend"]),
@@ -42,7 +42,8 @@ FLOORS = [
     ("file formats", ["saving"]),
     ("layers", ["layers", "layers.*"]),
     ("models", ["callbacks", "callbacks.*", "models", "models.*"]),
-    ("around", ["datasets", "datasets.*", "grading", "grading.*", "viz"]),
+    ("around", ["datasets", "datasets.*", "grading", "grading.*", "viz", "model_plot",
+                "utils"]),  # utils: the package, keras.utils (plot_model draws with viz)
     ("the package", [""]),
 ]
 

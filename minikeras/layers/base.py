@@ -90,6 +90,29 @@ def nest_flatten(structure) -> list:
 _call_depth = 0  # layer calls running now: a call made at depth 0 is a top-level call
 
 
+def dtype_policy(dtype: str) -> dict:
+    """A dtype as Keras 3 (3.4 and later) writes it in a layer's config.
+
+    >>> dtype_policy("float32")["config"]
+    {'name': 'float32'}
+    """
+    return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": dtype},
+            "registered_name": None}
+
+
+def dtype_name(dtype) -> str | None:
+    """The dtype's name from a name or a DTypePolicy dict (Keras 3 writes either).
+
+    >>> dtype_name(dtype_policy("float64")), dtype_name("float16"), dtype_name(None)
+    ('float64', 'float16', None)
+    """
+    if isinstance(dtype, dict):
+        dtype = (dtype.get("config") or {}).get("name")
+        if isinstance(dtype, str) and dtype.startswith("mixed_"):
+            raise ValueError(f"mixed precision ({dtype}) is not supported")
+    return None if dtype is None else np.dtype(dtype).name
+
+
 class InputSpec:
     """What a layer accepts: order (ndim / min_ndim) and fixed sizes of some axes.
 
@@ -156,7 +179,7 @@ class Layer:
                             f"{', '.join(sorted(kwargs))}")
         self.name = name or default_name(type(self).__name__)
         self._trainable = trainable
-        self.dtype = dtype or config.floatx()
+        self.dtype = dtype_name(dtype) or config.floatx()
         if input_dim is not None and input_shape is None:
             input_shape = (input_dim,)  # Keras 2 spelling for 2-D inputs
         if batch_input_shape is None and input_shape is not None:
@@ -451,7 +474,10 @@ class Layer:
 
     # ---- configuration ----
     def get_config(self) -> dict:
-        cfg = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        """The settings that re-create the layer; ``dtype`` as the DTypePolicy dict Keras
+        3 writes (the plain name is accepted back too)."""
+        cfg = {"name": self.name, "trainable": self.trainable,
+               "dtype": dtype_policy(self.dtype)}
         if self._batch_input_shape is not None:
             cfg["batch_input_shape"] = list(self._batch_input_shape)
         return cfg

@@ -173,9 +173,9 @@ class Model(Trainer, Layer):
     def output_names(self) -> list[str]:
         return [t._keras_history[0].name for t in self.outputs]
 
-    def summary(self, line_length=None, positions=None, print_fn=None) -> None:
+    def summary(self, line_length=None, positions=None, print_fn=None, **kwargs) -> None:
         """Print the table of layers, output shapes and parameter counts (as Keras 3)."""
-        (print_fn or print)(format_summary(self, line_length))
+        (print_fn or print)(format_summary(self, line_length, positions))
 
     def _is_subclassed(self) -> bool:
         """Written as a subclass with its own ``call``, rather than wired from layers."""

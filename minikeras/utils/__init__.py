@@ -1,8 +1,11 @@
-"""Helpers for preparing data, like ``keras.utils``.
+"""``keras.utils``: helpers for preparing data (``to_categorical``, ``PyDataset``) and
+``plot_model``.
 
 >>> from minikeras.utils import to_categorical
 >>> to_categorical([0, 2])
 array([[1., 0., 0.],
        [0., 0., 1.]], dtype=float32)
 """
+from minikeras.model_plot import plot_model  # noqa: F401
 from minikeras.utils.np_utils import to_categorical  # noqa: F401
+from minikeras.utils.py_dataset import PyDataset  # noqa: F401
