@@ -26,6 +26,7 @@ with a ``_t`` is its new value.
 """
 from __future__ import annotations
 
+from minikeras.optimizers import schedules
 from minikeras.optimizers.adadelta import Adadelta
 from minikeras.optimizers.adagrad import Adagrad
 from minikeras.optimizers.adam import Adam
@@ -89,4 +90,4 @@ def get(identifier) -> Optimizer:
 
 
 __all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "Adamax", "Nadam", "Optimizer", "RMSprop",
-           "deserialize", "get", "serialize"]
+           "deserialize", "get", "schedules", "serialize"]

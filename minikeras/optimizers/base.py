@@ -15,6 +15,8 @@ import numpy as np
 
 from minikeras import backend as K
 from minikeras import config
+from minikeras.ops.eager import symbolic_scope
+from minikeras.optimizers import schedules
 from minikeras.tensor import Tensor, Variable
 
 _KERAS3_OFF = {"weight_decay": (None, 0, 0.0), "use_ema": (False,), "loss_scale_factor": (None,),
@@ -58,6 +60,12 @@ class Optimizer:
         if kwargs:
             raise TypeError(f"{type(self).__name__} got unexpected keyword argument(s): "
                             f"{', '.join(sorted(kwargs))}")
+        if isinstance(learning_rate, dict):  # a schedule as a config saves it
+            learning_rate = schedules.deserialize(learning_rate)
+        self._schedule = learning_rate if isinstance(
+            learning_rate, schedules.LearningRateSchedule) else None
+        if self._schedule is not None:  # the variable shows the rate of the coming step
+            learning_rate = float(np.asarray(self._schedule(0)))
         learning_rate = _non_negative("learning_rate", learning_rate)
         decay = _non_negative("decay", 0.0 if decay is None else decay)
         clips = {"clipnorm": clipnorm, "clipvalue": clipvalue, "global_clipnorm": global_clipnorm}
@@ -85,6 +93,12 @@ class Optimizer:
 
     @learning_rate.setter
     def learning_rate(self, value) -> None:
+        if self._schedule is not None:
+            raise TypeError("This optimizer was created with a `LearningRateSchedule` "
+                            "object as its `learning_rate` constructor argument, hence its "
+                            "learning rate is not settable. If you need the learning rate "
+                            "to be settable, you should instantiate the optimizer with a "
+                            "float `learning_rate` argument.")
         if isinstance(value, Tensor):
             value = K.eval(value)
         self._learning_rate.assign(value)
@@ -92,11 +106,25 @@ class Optimizer:
     lr = learning_rate  # Keras 2 name, same variable
 
     def current_learning_rate(self) -> Tensor:
-        """The learning rate of the coming step: ``lr / (1 + decay * iterations)``."""
-        if self.initial_decay <= 0:
-            return self._learning_rate
+        """The learning rate of the coming step: ``schedule(iterations)`` for a schedule,
+        else the variable; Keras 2's decay divides it by ``1 + decay * iterations``."""
         it = K.cast(self.iterations, self.decay.dtype)
-        return self._learning_rate * (1.0 / (1.0 + self.decay * it))
+        lr = self._learning_rate
+        if self._schedule is not None:
+            with symbolic_scope():
+                lr = K.cast(self._schedule(it), self._learning_rate.dtype)
+        if self.initial_decay <= 0:
+            return lr
+        return lr * (1.0 / (1.0 + self.decay * it))
+
+    def _schedule_update(self) -> list:
+        """With a schedule, the learning-rate variable follows it: after a step it holds
+        the rate of the next one (what Keras 3's ``optimizer.learning_rate`` gives)."""
+        if self._schedule is None:
+            return []
+        with symbolic_scope():
+            following = self._schedule(K.cast(self.iterations + 1, self.decay.dtype))
+        return [(self._learning_rate, K.cast(following, self._learning_rate.dtype))]
 
     # ---- slot variables ----
     def build(self, params: Sequence[Variable]) -> None:
@@ -148,7 +176,8 @@ class Optimizer:
         grads = self.get_gradients(loss, params)
         self.build(params)
         lr = self.current_learning_rate()
-        updates = [K.update_add(self.iterations, 1)] + self.shared_updates()
+        updates = [K.update_add(self.iterations, 1)] + self.shared_updates() + \
+            self._schedule_update()
         for p, g in zip(params, grads):
             updates += self.update_step(K.cast(g, p.dtype), p, K.cast(lr, p.dtype))
         self.updates = updates
@@ -194,7 +223,8 @@ class Optimizer:
     # ---- config ----
     def get_config(self) -> dict:
         return {"name": self.name,
-                "learning_rate": _as_float(self._learning_rate),
+                "learning_rate": schedules.serialize(self._schedule) if self._schedule
+                is not None else _as_float(self._learning_rate),
                 "decay": _as_float(self.decay),
                 "clipnorm": self.clipnorm,
                 "global_clipnorm": self.global_clipnorm,
@@ -211,13 +241,13 @@ class Optimizer:
                 if value not in off:
                     raise ValueError(f"minikeras optimizers do not support {key}={value!r}")
         if isinstance(config.get("learning_rate"), dict):
-            raise TypeError("learning-rate schedules are not supported; use a float "
-                             "learning_rate (and a callback to change it)")
+            config["learning_rate"] = schedules.deserialize(config["learning_rate"])
         return cls(**config)
 
     def __repr__(self) -> str:
-        return (f"<{type(self).__name__} {self.name!r} "
-                f"learning_rate={_as_float(self._learning_rate)}>")
+        rate = type(self._schedule).__name__ if self._schedule is not None else \
+            _as_float(self._learning_rate)
+        return f"<{type(self).__name__} {self.name!r} learning_rate={rate}>"
 
 
 def _non_negative(what: str, value) -> float:
