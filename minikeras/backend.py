@@ -18,7 +18,41 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from minikeras import backend_functions as _more
 from minikeras.autograd import gradients  # noqa: F401
+from minikeras.backend_functions import (  # noqa: F401  (more Keras 2 names)
+    all,
+    any,
+    arange,
+    batch_normalization,
+    bias_add,
+    cast_to_floatx,
+    ceil,
+    clear_session,
+    cos,
+    count_params,
+    cumsum,
+    floor,
+    get_uid,
+    identity,
+    in_top_k,
+    is_keras_tensor,
+    logsumexp,
+    manual_variable_initialization,
+    moving_average_update,
+    name_scope,
+    normalize_batch_in_training,
+    print_tensor,
+    random_normal_variable,
+    random_uniform_variable,
+    repeat_elements,
+    reset_uids,
+    reverse,
+    round,
+    sin,
+    spatial_2d_padding,
+    temporal_padding,
+)
 from minikeras.config import (  # noqa: F401
     epsilon,
     floatx,
@@ -306,5 +340,7 @@ def l2_normalize(x, axis=None) -> Tensor:
     """x / sqrt(max(sum(x^2), epsilon)) along ``axis`` (Keras 2's K.l2_normalize)."""
     return la.l2_normalize(x, axis, epsilon())
 
+
+shape = _more.shape  # (here, after the functions whose arguments are called shape)
 
 __all__ = [n for n in dir() if not n.startswith("_") and n not in ("annotations", "Sequence")]

@@ -19,23 +19,24 @@ def run(fn, y_true, y_pred, **kwargs):
 def test_accuracy_is_exact_match():
     t = np.array([[1.0], [2.0], [3.0], [4.0]])
     p = np.array([[0.0], [2.0], [3.0], [4.0]])
-    np.testing.assert_array_equal(run(M.accuracy, t, p), [0, 1, 1, 1])
-    np.testing.assert_array_equal(run(M.accuracy, t[:, 0], p), [0, 1, 1, 1])  # rank aligned
+    # Keras 3: one value per entry (Keras 2 averaged over the last axis)
+    np.testing.assert_array_equal(run(M.accuracy, t, p), [[0], [1], [1], [1]])
+    np.testing.assert_array_equal(run(M.accuracy, t[:, 0], p), [[0], [1], [1], [1]])
     np.testing.assert_allclose(run(M.accuracy, np.array([[1.0, 2.0]]), np.array([[1.0, 3.0]])),
-                               [0.5])
+                               [[1.0, 0.0]])
 
 
 def test_binary_accuracy_with_thresholds():
     t = rng.integers(0, 2, (50, 3)).astype("float32")
     p = rng.uniform(0, 1, (50, 3)).astype("float32")
     for threshold in (0.5, 0.3, 0.8):
-        want = np.mean((p > threshold) == t, -1)
+        want = ((p > threshold) == t).astype("float32")  # Keras 3: entry by entry
         np.testing.assert_allclose(run(M.binary_accuracy, t, p, threshold=threshold), want)
     keras_example = run(M.binary_accuracy, np.array([[1.0], [1.0], [0.0], [0.0]]),
                         np.array([[0.98], [1.0], [0.0], [0.6]]))
     assert keras_example.mean() == 0.75
     # targets (batch,) against one sigmoid unit (batch, 1)
-    np.testing.assert_array_equal(run(M.binary_accuracy, t[:, 0], p[:, :1]),
+    np.testing.assert_array_equal(run(M.binary_accuracy, t[:, 0], p[:, :1])[:, 0],
                                   (p[:, 0] > 0.5) == t[:, 0])
 
 

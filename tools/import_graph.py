@@ -35,7 +35,7 @@ FLOORS = [
     ("helpers", ["axes", "dtypes", "rng", "utils.*"]),
     ("tensors and ops", ["tensor", "ops", "ops.*", "random"]),
     ("graphs", ["autograd", "memory", "fusion", "placement", "updates", "graph"]),
-    ("backend", ["backend"]),
+    ("backend", ["backend", "backend_functions"]),
     ("building blocks", ["activations", "initializers", "regularizers", "constraints",
                          "losses", "losses.*", "metrics", "metrics.*", "optimizers",
                          "optimizers.*"]),

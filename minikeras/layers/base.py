@@ -39,12 +39,14 @@ import numpy as np
 
 from minikeras import backend as K
 from minikeras import config, initializers, regularizers
+from minikeras.backend_functions import on_clear_session
 from minikeras.metrics.metric import Metric
 from minikeras.ops.eager import symbolic_scope
 from minikeras.ops.elementwise import identity
 from minikeras.tensor import Constant, Origin, Tensor, Variable, format_shape
 
 _layer_counters: dict[str, itertools.count] = defaultdict(lambda: itertools.count(0))
+on_clear_session(_layer_counters.clear)  # K.clear_session() starts names again
 
 
 def default_name(cls_name: str) -> str:
@@ -404,7 +406,9 @@ class Layer:
         for t, m in zip(nest_flatten(outputs),
                         nest_flatten(out_mask) if isinstance(out_mask, (list, tuple))
                         else [out_mask] * len(nest_flatten(outputs))):
-            if isinstance(t, Tensor):
+            # as Keras 3: a mask a tensor already carries (a nested model's output) stays
+            if isinstance(t, Tensor) and (m is not None or
+                                          getattr(t, "_keras_mask", None) is None):
                 t._keras_mask = m
         return outputs
 

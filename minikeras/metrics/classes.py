@@ -81,7 +81,7 @@ class TopKCategoricalAccuracy(MeanMetricWrapper):
     array(0.5, dtype=float32)
     """
 
-    def __init__(self, name="top_k_categorical_accuracy", dtype=None, k=5):
+    def __init__(self, k=5, name="top_k_categorical_accuracy", dtype=None):
         super().__init__(F.top_k_categorical_accuracy, name=name, dtype=dtype, k=k)
 
 
@@ -94,7 +94,10 @@ class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
     array(0.5, dtype=float32)
     """
 
-    def __init__(self, name="sparse_top_k_categorical_accuracy", dtype=None, k=5):
+    def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None,
+                 from_sorted_ids=False):
+        if from_sorted_ids:
+            raise NotImplementedError("SparseTopKCategoricalAccuracy(from_sorted_ids=True)")
         super().__init__(F.sparse_top_k_categorical_accuracy, name=name, dtype=dtype, k=k)
 
 
@@ -212,8 +215,10 @@ class BinaryCrossentropy(MeanMetricWrapper):
     0.8149
     """
 
-    def __init__(self, name="binary_crossentropy", dtype=None, from_logits=False, label_smoothing=0.0):
-        super().__init__(L.binary_crossentropy, name=name, dtype=dtype, from_logits=from_logits, label_smoothing=label_smoothing)
+    def __init__(self, name="binary_crossentropy", dtype=None, from_logits=False,
+                 label_smoothing=0):
+        super().__init__(L.binary_crossentropy, name=name, dtype=dtype,
+                         from_logits=from_logits, label_smoothing=label_smoothing)
 
 
 class CategoricalCrossentropy(MeanMetricWrapper):
@@ -226,8 +231,10 @@ class CategoricalCrossentropy(MeanMetricWrapper):
     1.1769
     """
 
-    def __init__(self, name="categorical_crossentropy", dtype=None, from_logits=False, label_smoothing=0.0, axis=-1):
-        super().__init__(L.categorical_crossentropy, name=name, dtype=dtype, from_logits=from_logits, label_smoothing=label_smoothing, axis=axis)
+    def __init__(self, name="categorical_crossentropy", dtype=None, from_logits=False,
+                 label_smoothing=0, axis=-1):
+        super().__init__(L.categorical_crossentropy, name=name, dtype=dtype,
+                         from_logits=from_logits, label_smoothing=label_smoothing, axis=axis)
 
 
 class SparseCategoricalCrossentropy(MeanMetricWrapper):
@@ -240,8 +247,10 @@ class SparseCategoricalCrossentropy(MeanMetricWrapper):
     1.1769
     """
 
-    def __init__(self, name="sparse_categorical_crossentropy", dtype=None, from_logits=False, axis=-1):
-        super().__init__(L.sparse_categorical_crossentropy, name=name, dtype=dtype, from_logits=from_logits, axis=axis)
+    def __init__(self, name="sparse_categorical_crossentropy", dtype=None, from_logits=False,
+                 ignore_class=None, axis=-1):
+        super().__init__(L.sparse_categorical_crossentropy, name=name, dtype=dtype,
+                         from_logits=from_logits, ignore_class=ignore_class, axis=axis)
 
 
 class KLDivergence(MeanMetricWrapper):

@@ -122,7 +122,7 @@ class TruePositives(_ConfusionCount):
 
     cell = "tp"
 
-    def __init__(self, thresholds=None, name="true_positives", dtype=None):
+    def __init__(self, thresholds=None, name=None, dtype=None):
         super().__init__(thresholds, name, dtype)
 
 
@@ -137,7 +137,7 @@ class FalsePositives(_ConfusionCount):
 
     cell = "fp"
 
-    def __init__(self, thresholds=None, name="false_positives", dtype=None):
+    def __init__(self, thresholds=None, name=None, dtype=None):
         super().__init__(thresholds, name, dtype)
 
 
@@ -152,7 +152,7 @@ class TrueNegatives(_ConfusionCount):
 
     cell = "tn"
 
-    def __init__(self, thresholds=None, name="true_negatives", dtype=None):
+    def __init__(self, thresholds=None, name=None, dtype=None):
         super().__init__(thresholds, name, dtype)
 
 
@@ -167,7 +167,7 @@ class FalseNegatives(_ConfusionCount):
 
     cell = "fn"
 
-    def __init__(self, thresholds=None, name="false_negatives", dtype=None):
+    def __init__(self, thresholds=None, name=None, dtype=None):
         super().__init__(thresholds, name, dtype)
 
 
@@ -216,8 +216,7 @@ class Precision(_PrecisionRecall):
 
     cells = ("tp", "fp")
 
-    def __init__(self, thresholds=None, top_k=None, class_id=None, name="precision",
-                 dtype=None):
+    def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
         super().__init__(thresholds, top_k, class_id, name, dtype)
 
 
@@ -232,8 +231,7 @@ class Recall(_PrecisionRecall):
 
     cells = ("tp", "fn")
 
-    def __init__(self, thresholds=None, top_k=None, class_id=None, name="recall",
-                 dtype=None):
+    def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
         super().__init__(thresholds, top_k, class_id, name, dtype)
 
 
@@ -258,7 +256,7 @@ class AUC(Metric):
     def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation",
                  name=None, dtype=None, thresholds=None, multi_label=False, num_labels=None,
                  label_weights=None, from_logits=False):
-        super().__init__(name=name or "auc", dtype=dtype)
+        super().__init__(name=name, dtype=dtype)
         if multi_label or label_weights is not None:
             raise NotImplementedError("AUC with multi_label or label_weights")
         curve, summation_method = str(curve).upper(), str(summation_method).lower()

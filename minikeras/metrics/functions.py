@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
+
 from minikeras import config
 from minikeras import losses as _losses
 from minikeras.losses.functions import _l2_normalize
@@ -21,6 +23,7 @@ from minikeras.losses.loss import _tensor, squeeze_or_expand_to_same_rank
 from minikeras.ops import elementwise as ew
 from minikeras.ops import reductions as red
 from minikeras.ops import shapes as sh
+from minikeras.ops.eager import to_tensor
 from minikeras.tensor import Tensor
 
 
@@ -31,30 +34,45 @@ def _floats(boolean: Tensor) -> Tensor:
 # ---------------------------------------------------------------- accuracies
 
 
+def _as_keras_tensor(value) -> Tensor:
+    """Arrays keep their dtype (as Keras 3's ``convert_to_tensor``); Python lists get
+    Keras's dtypes."""
+    return to_tensor(value)
+
+
 def accuracy(y_true, y_pred) -> Tensor:
-    """How often the prediction equals the target exactly, averaged over the last axis.
+    """1 where the prediction equals the target exactly, else 0, entry by entry (Keras 3;
+    Keras 2 averaged over the last axis: a metric averages over everything anyway).
 
     >>> import minikeras.backend as K
     >>> K.eval(accuracy(K.constant([[1.], [2.], [3.], [4.]]), K.constant([[0.], [2.], [3.], [4.]])))
-    array([0., 1., 1., 1.], dtype=float32)
+    array([[0.],
+           [1.],
+           [1.],
+           [1.]], dtype=float32)
     """
-    y_pred = _tensor(y_pred)
-    y_true = ew.cast(_tensor(y_true), y_pred.dtype)
+    y_pred = _as_keras_tensor(y_pred)
+    y_true = ew.cast(_as_keras_tensor(y_true), y_pred.dtype)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
-    return red.mean(_floats(ew.equal(y_true, y_pred)), axis=-1)
+    return _floats(ew.equal(y_true, y_pred))
 
 
 def binary_accuracy(y_true, y_pred, threshold: float = 0.5) -> Tensor:
-    """How often ``y_pred > threshold`` matches the 0/1 target, averaged over the last axis.
+    """1 where ``y_pred > threshold`` matches the 0/1 target, entry by entry (Keras 3).
+    The threshold is a float32 number, as Keras makes it: a float64 prediction of 0.7 is
+    above a threshold of 0.7.
 
     >>> import minikeras.backend as K
     >>> K.eval(binary_accuracy(K.constant([[1.], [1.], [0.], [0.]]),
-    ...                        K.constant([[0.98], [1.], [0.], [0.6]])))
+    ...                        K.constant([[0.98], [1.], [0.], [0.6]])))[:, 0]
     array([1., 1., 1., 0.], dtype=float32)
     """
-    y_true, y_pred = squeeze_or_expand_to_same_rank(_tensor(y_true), _tensor(y_pred))
-    predicted = ew.cast(ew.greater(y_pred, threshold), y_true.dtype)
-    return red.mean(_floats(ew.equal(y_true, predicted)), axis=-1)
+    y_true, y_pred = squeeze_or_expand_to_same_rank(_as_keras_tensor(y_true),
+                                                    _as_keras_tensor(y_pred))
+    limit = to_tensor(threshold) if isinstance(threshold, Tensor) else \
+        to_tensor(np.float32(threshold))
+    predicted = ew.cast(ew.greater(y_pred, limit), y_true.dtype)
+    return _floats(ew.equal(y_true, predicted))
 
 
 def categorical_accuracy(y_true, y_pred) -> Tensor:

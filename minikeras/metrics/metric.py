@@ -37,6 +37,7 @@ import numpy as np
 
 from minikeras import backend as K
 from minikeras import config, initializers
+from minikeras.backend_functions import on_clear_session
 from minikeras.ops.eager import building, to_value
 from minikeras.tensor import Tensor, Variable
 from minikeras.utils.naming import to_snake_case
@@ -59,7 +60,7 @@ class Metric:
     """
 
     def __init__(self, dtype=None, name=None):
-        self.name = name or to_snake_case(type(self).__name__)
+        self.name = name or auto_name(type(self).__name__)
         self._dtype = _dtype_name(dtype)
         self._variables: list[Variable] = []
 
@@ -131,6 +132,21 @@ class Metric:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}>"
+
+
+_name_counts: dict[str, int] = {}
+
+
+def auto_name(class_name: str) -> str:
+    """'precision', then 'precision_1', 'precision_2', ... (Keras 3 numbers the metrics
+    made without a name; ``K.clear_session()`` starts again)."""
+    base = to_snake_case(class_name)
+    n = _name_counts.get(base, 0)
+    _name_counts[base] = n + 1
+    return base if n == 0 else f"{base}_{n}"
+
+
+on_clear_session(_name_counts.clear)
 
 
 def _dtype_name(dtype) -> str:

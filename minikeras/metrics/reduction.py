@@ -117,14 +117,14 @@ class MeanMetricWrapper(Mean):
     """
 
     def __init__(self, fn: Callable, name=None, dtype=None, **kwargs):
-        super().__init__(name=name or getattr(fn, "__name__", None) or "mean", dtype=dtype)
+        super().__init__(name=name, dtype=dtype)
         self._fn = fn
         self._fn_kwargs = kwargs
 
     def update_state(self, y_true, y_pred, sample_weight=None) -> None:
         mask = getattr(y_pred, "_keras_mask", None)
         values = self._fn(y_true, y_pred, **self._fn_kwargs)
-        if mask is not None and isinstance(values, Tensor) and mask.ndim != values.ndim:
+        if mask is not None and isinstance(values, Tensor) and mask.ndim > values.ndim:
             mask = None  # the function reduced the masked axis away
         sample_weight = apply_mask(sample_weight, mask, self.dtype, "sum")
         super().update_state(values, sample_weight=sample_weight)

@@ -16,6 +16,7 @@ from minikeras.ops import activations as act
 from minikeras.ops import crossentropy as xent
 from minikeras.ops import elementwise as ew
 from minikeras.ops import linalg as la
+from minikeras.ops import normalization as norm
 from minikeras.ops import reductions as red
 from minikeras.ops import shapes as sh
 from minikeras.ops.core import ShapeError, Tensor
@@ -121,27 +122,14 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1) 
 @keras_op("x")
 def moments(x, axes, keepdims=False, synchronized=False):
     """(mean, variance) over ``axes``."""
-    mean = red.mean(x, axes, keepdims=True)
-    variance = red.mean(ew.square(x - mean), axes, keepdims=keepdims)
-    return (mean if keepdims else sh.squeeze(mean, axes)), variance
+    return norm.moments(x, axes, keepdims)
 
 
 @keras_op("x", "mean", "variance", "offset", "scale")
 def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilon=1e-3):
     """(x - mean) / sqrt(variance + epsilon) * scale + offset; the 1-D statistics lie
     along ``axis``."""
-    shape = [1] * x.ndim
-    shape[axis] = -1
-
-    def along(v):
-        return sh.reshape(v, shape) if v.ndim == 1 and x.ndim > 1 else v
-
-    out = (x - along(mean)) / ew.sqrt(along(variance) + epsilon)
-    if scale is not None:
-        out = out * along(scale)
-    if offset is not None:
-        out = out + along(offset)
-    return out
+    return norm.batch_normalization(x, mean, variance, axis, offset, scale, epsilon)
 
 
 @keras_op("x")

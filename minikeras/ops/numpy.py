@@ -610,16 +610,9 @@ def repeat(x, repeats, axis=None) -> Tensor:
     ``K.repeat`` is a different function: a new time axis)."""
     if axis is None:
         x, axis = sh.flatten(x), 0
-    axis %= x.ndim
     if not isinstance(repeats, int):
         raise NotImplementedError("repeat with a different count per element")
-    if None in x.shape[axis + 1:] or (x.shape[axis] is None):
-        raise ShapeError("repeat needs known sizes from the repeated axis on")
-    out = sh.tile(sh.expand_dims(x, axis + 1),
-                  tuple(repeats if i == axis + 1 else 1 for i in range(x.ndim + 1)))
-    shape = [-1 if d is None else d for d in x.shape]
-    shape[axis] = x.shape[axis] * repeats
-    return sh.reshape(out, shape)
+    return sh.repeat_elements(x, repeats, axis)
 
 
 @keras_op("x")

@@ -206,6 +206,20 @@ def untile(g, reps) -> Tensor:
     return _UNTILE(g, reps=tuple(reps))
 
 
+def repeat_elements(x, rep: int, axis: int) -> Tensor:
+    """Each element ``rep`` times in a row along ``axis`` (NumPy's ``repeat``; Keras 2's
+    ``K.repeat_elements``)."""
+    (x,) = as_tensors(x)
+    axis = normalize_axis(axis, x.ndim)[0]
+    if x.shape[axis] is None or None in x.shape[axis + 1:]:
+        raise ShapeError("repeat needs known sizes from the repeated axis on")
+    out = tile(expand_dims(x, axis + 1),
+               tuple(int(rep) if i == axis + 1 else 1 for i in range(x.ndim + 1)))
+    shape = [-1 if d is None else d for d in x.shape]
+    shape[axis] = x.shape[axis] * int(rep)
+    return reshape(out, shape)
+
+
 def repeat(x, n: int) -> Tensor:
     """Keras's K.repeat: (batch, dim) -> (batch, n, dim)."""
     (x,) = as_tensors(x)
