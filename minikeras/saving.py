@@ -21,14 +21,11 @@ True
 from __future__ import annotations
 
 import ast
-import datetime
 import inspect
-import io
-import json
 import os
+import re
 import tempfile
 import textwrap
-import zipfile
 
 import numpy as np
 
@@ -37,10 +34,14 @@ FORMAT_VERSION = "minikeras-1"
 
 # ---------------------------------------------------------------- atomic writes
 def atomic_write(path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file and a rename (all or nothing)."""
+    """Write ``data`` to ``path`` via a temporary file and a rename (all or nothing).
+
+    A save killed half-way leaves its temporary file ``.tmp-XXXXXXXX<name>`` behind; the
+    next save of the same file removes it."""
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
+    remove_stale_temp_files(path)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
     try:
         with os.fdopen(fd, "wb") as f:
@@ -52,6 +53,21 @@ def atomic_write(path, data: bytes) -> None:
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def remove_stale_temp_files(path) -> list[str]:
+    """Delete the temporary files earlier (killed) saves of ``path`` left; return them."""
+    folder = os.path.dirname(os.path.abspath(path))
+    pattern = re.compile(r"\.tmp-[a-z0-9_]{8}" + re.escape(os.path.basename(path)) + "$")
+    removed = []
+    for name in os.listdir(folder):
+        if pattern.match(name):
+            try:
+                os.remove(os.path.join(folder, name))
+                removed.append(name)
+            except FileNotFoundError:  # another save of the same file got there first
+                pass
+    return removed
 
 
 def _check_overwrite(path, overwrite: bool) -> None:
@@ -202,147 +218,33 @@ def _compile_config(model) -> dict:
             "metrics": plain(model._metrics_spec), "loss_weights": plain(model._loss_weights)}
 
 
-# ---------------------------------------------------------------- save
-def _weights_npz(model) -> bytes:
-    arrays = {}
-    for i, w in enumerate(model.weights):
-        arrays[f"{i:04d}"] = w.numpy()
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
-    return buffer.getvalue()
-
-
+# ---------------------------------------------------------------- save and load
+# The file formats themselves (Keras 3's .keras and .weights.h5, Keras 2's .h5, the
+# first minikeras npz files) are in minikeras/keras_format/.
 def save_model(model, filepath, overwrite: bool = True) -> None:
-    """Write the model (architecture, weights, compile settings) to a ``.keras`` file."""
-    filepath = os.fspath(filepath)
-    if not filepath.endswith(".keras"):
-        raise ValueError(f"a model file must end in .keras, got {filepath!r} (use "
-                         f"save_weights for weights alone)")
-    _check_overwrite(filepath, overwrite)
-    if not model.built:
-        raise ValueError(f'model "{model.name}" has no weights yet: build it (give an '
-                         f"input shape or call it on data) before saving")
-    meta = {"format": FORMAT_VERSION, "date_saved": datetime.datetime.now().isoformat()}
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as z:
-        z.writestr("metadata.json", json.dumps(meta, indent=2))
-        z.writestr("config.json", json.dumps(model_config(model), indent=2))
-        z.writestr("model.weights.npz", _weights_npz(model))
-    atomic_write(filepath, buffer.getvalue())
+    """Write the model (architecture, weights, compile settings, optimizer state) to a
+    ``.keras`` file that Keras 3 opens."""
+    from minikeras.keras_format import save_model as save
+    save(model, filepath, overwrite=overwrite)
 
 
 def save_weights(model, filepath, overwrite: bool = True) -> None:
-    """Write only the weights, to ``*.weights.npz`` (plain arrays, in ``model.weights``
-    order)."""
-    filepath = os.fspath(filepath)
-    if not filepath.endswith(".weights.npz"):
-        raise ValueError(f"a weights file must end in .weights.npz, got {filepath!r}")
-    _check_overwrite(filepath, overwrite)
-    atomic_write(filepath, _weights_npz(model))
-
-
-def _read_weights(data: bytes) -> list[np.ndarray]:
-    with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-        return [npz[k] for k in sorted(npz.files)]
+    """Write only the weights (and optimizer state): ``*.weights.h5`` as Keras 3 writes
+    them, or ``*.weights.npz`` (minikeras's first format)."""
+    from minikeras.keras_format import save_weights as save
+    save(model, filepath, overwrite=overwrite)
 
 
 def load_weights(model, filepath) -> None:
-    with open(filepath, "rb") as f:
-        model.set_weights(_read_weights(f.read()))
-
-
-# ---------------------------------------------------------------- load
-def _layer_from_config(entry: dict, custom_objects: dict, safe_mode: bool):
-    from minikeras import layers as layers_module
-    name = entry["class_name"]
-    if name in ("Sequential", "Model", "Functional") and name not in custom_objects:
-        return model_from_config(entry, custom_objects, safe_mode)  # a nested model
-    cls = custom_objects.get(name)
-    if cls is not None and _is_model_class(cls):
-        return model_from_config(entry, custom_objects, safe_mode)  # nested, subclassed
-    cls = cls or _find_layer_class(name, layers_module)
-    cfg = dict(entry["config"])
-    if name == "Lambda":
-        cfg["function"] = deserialize_function(cfg["function"], safe_mode)
-    return cls.from_config(cfg)
-
-
-def _is_model_class(cls) -> bool:
-    return isinstance(cls, type) and issubclass(cls, _model_class())
-
-
-def _find_layer_class(name, layers_module):
-    try:
-        return layers_module.get(name)
-    except ValueError:
-        raise ValueError(f"unknown layer class {name!r} in the saved model; pass it in "
-                         f"custom_objects={{'{name}': {name}}}") from None
-
-
-def model_from_config(cfg: dict, custom_objects=None, safe_mode: bool = True):
-    """Re-create a model (without weights) from its saved configuration."""
-    from minikeras.layers.core import InputLayer
-    from minikeras.models import Model, Sequential
-    custom_objects = dict(custom_objects or {})
-    kind, config = cfg["class_name"], cfg["config"]
-    if kind == "Sequential":
-        model = Sequential(name=config["name"])
-        for entry in config["layers"]:
-            model.add(_layer_from_config(entry, custom_objects, safe_mode))
-        return model
-    if kind in ("Model", "Functional") and "layers" in config:
-        made, tensors = {}, {}
-        for entry in config["layers"]:
-            layer = _layer_from_config(entry, custom_objects, safe_mode)
-            made[layer.name] = layer
-            if isinstance(layer, InputLayer):
-                tensors[(layer.name, 0, 0)] = layer.output
-            for n, node in enumerate(entry.get("inbound_nodes", [])):
-                args = _rebuild(node["args"], tensors)
-                outputs = layer(args, **node.get("kwargs", {}))
-                flat = outputs if isinstance(outputs, (list, tuple)) else [outputs]
-                for i, t in enumerate(flat):
-                    tensors[(layer.name, n, i)] = t
-        return Model(_rebuild(config["input_layers"], tensors),
-                     _rebuild(config["output_layers"], tensors), name=config["name"])
-    cls = custom_objects.get(kind)
-    if cls is None:
-        raise ValueError(f"the saved model is a subclassed {kind!r}: pass its class in "
-                         f"custom_objects={{'{kind}': {kind}}} to load it")
-    model = cls.from_config(config) if hasattr(cls, "from_config") else cls()
-    build = cfg.get("build_config") or {}
-    if build.get("input_shapes"):
-        model._ensure_built_from_data([np.zeros([1 if d is None else d for d in s],
-                                                dtype="float32")
-                                       for s in build["input_shapes"]])
-    return model
-
-
-def _rebuild(structure, tensors):
-    if isinstance(structure, dict) and "__tensor__" in structure:
-        return tensors[tuple(structure["__tensor__"])]
-    if isinstance(structure, list):
-        return [_rebuild(s, tensors) for s in structure]
-    raise ValueError(f"malformed model config near {structure!r}")
+    """Fill the model from ``*.weights.h5``, a ``.keras`` file, a Keras 2 ``.h5`` or an
+    old ``*.weights.npz``."""
+    from minikeras.keras_format import load_weights as load
+    load(model, filepath)
 
 
 def load_model(filepath, custom_objects=None, compile: bool = True,
                safe_mode: bool = True):
-    """Read a ``.keras`` file written by ``save_model``."""
-    with zipfile.ZipFile(filepath) as z:
-        names = set(z.namelist())
-        expected = {"metadata.json", "config.json", "model.weights.npz"}
-        if not expected <= names:
-            raise ValueError(f"{filepath} is not a minikeras model file (it lacks "
-                             f"{sorted(expected - names)})")
-        cfg = json.loads(z.read("config.json"))
-        weights = _read_weights(z.read("model.weights.npz"))
-    model = model_from_config(cfg, custom_objects, safe_mode)
-    model.set_weights(weights)
-    compile_cfg = cfg.get("compile_config")
-    if compile and compile_cfg:
-        from minikeras import optimizers
-        model.compile(optimizer=optimizers.deserialize(compile_cfg["optimizer"]),
-                      loss=compile_cfg["loss"], metrics=compile_cfg["metrics"],
-                      loss_weights=compile_cfg["loss_weights"])
-    return model
+    """Read a ``.keras`` file written by Keras 3 (3.0 ... 3.15) or by minikeras."""
+    from minikeras.keras_format import load_model as load
+    return load(filepath, custom_objects=custom_objects, compile=compile,
+                safe_mode=safe_mode)

@@ -39,6 +39,7 @@ import numpy as np
 
 from minikeras import backend as K
 from minikeras import config
+from minikeras.layers import budget
 from minikeras.ops import identity
 from minikeras.tensor import Constant, Origin, Tensor, Variable, format_shape
 
@@ -215,6 +216,7 @@ class Layer:
                 else "zeros"
         init = initializers.get(initializer)
         shape = (shape,) if isinstance(shape, int) else tuple(shape or ())
+        budget.spend(self.name, shape)  # loading a file: no more than the file holds
         var = K.variable(init(shape, dtype=dtype), dtype=dtype,
                          name=f"{self.name}/{name or 'weight_' + str(len(self._own_weights))}")
         var.trainable = trainable

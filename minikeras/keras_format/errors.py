@@ -1,0 +1,37 @@
+"""One error for every file that cannot be read: it names the file and what is wrong.
+
+>>> raise FileFormatError("model.keras", "config.json is not valid JSON")
+Traceback (most recent call last):
+...
+minikeras.keras_format.errors.FileFormatError: model.keras: config.json is not valid JSON
+"""
+from __future__ import annotations
+
+import os
+
+
+class FileFormatError(ValueError):
+    """A model or weights file that cannot be read (a ``ValueError``, as in Keras).
+
+    ``path`` is the file; ``str(error)`` starts with it.
+    """
+
+    def __init__(self, path, problem: str):
+        self.path = os.fspath(path) if path is not None else "<file>"
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")
+
+
+def human_size(n: int) -> str:
+    """Bytes in 1024-based units, as Keras prints them.
+
+    >>> human_size(512), human_size(3 * 1024 ** 2)
+    ('512 B', '3.00 MB')
+    """
+    if n < 1024:
+        return f"{n} B"
+    for unit in ("KB", "MB", "GB", "TB"):
+        n /= 1024
+        if n < 1024 or unit == "TB":
+            return f"{n:.2f} {unit}"
+    raise AssertionError  # unreachable

@@ -1,0 +1,114 @@
+"""How minikeras classes are named in a Keras 3 file: one table entry per class.
+
+A layer's entry says which ``config`` keys Keras 3.0 accepts (every later 3.x accepts
+them too, but each release adds keys that older ones reject with a ``TypeError``), and
+where its own weights live in ``model.weights.h5`` when that is not simply
+``<path>/vars`` (Keras keeps a recurrent layer's weights in its cell: ``.../cell/vars``).
+A new layer family is one entry here; a class without an entry is written with every
+key of its ``get_config()``.
+
+>>> keras_snake_case("Conv2DTranspose"), keras_snake_case("LSTMCell"), keras_snake_case("PReLU")
+('conv2d_transpose', 'lstm_cell', 'p_re_lu')
+>>> LAYERS["Dense"].keys[:3]
+('units', 'activation', 'use_bias')
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+BASE_KEYS = ("name", "trainable", "dtype")
+
+
+@dataclass(frozen=True)
+class KerasLayer:
+    """One layer class as Keras 3 names it.
+
+    Args:
+        keys: the ``config`` keys Keras 3.0 accepts besides ``name``, ``trainable`` and
+            ``dtype``.
+        weights_at: where the layer's own variables go below its path, e.g. ``"cell"``
+            for recurrent layers (Keras keeps them in ``<path>/cell/vars``).
+        base_keys: False for the few classes (InputLayer) whose config has no
+            ``trainable``.
+    """
+
+    keys: tuple[str, ...]
+    weights_at: str = ""
+    base_keys: bool = True
+
+    def portable_keys(self) -> tuple[str, ...]:
+        return (BASE_KEYS if self.base_keys else ()) + self.keys
+
+
+_MERGE = KerasLayer(())
+
+LAYERS: dict[str, KerasLayer] = {
+    "InputLayer": KerasLayer(("batch_shape", "dtype", "sparse", "name"), base_keys=False),
+    "Dense": KerasLayer(("units", "activation", "use_bias", "kernel_initializer",
+                         "bias_initializer", "kernel_regularizer", "bias_regularizer",
+                         "activity_regularizer", "kernel_constraint", "bias_constraint")),
+    "Activation": KerasLayer(("activation",)),
+    "Dropout": KerasLayer(("rate", "noise_shape", "seed")),
+    "Flatten": KerasLayer(("data_format",)),
+    "Reshape": KerasLayer(("target_shape",)),
+    "Permute": KerasLayer(("dims",)),
+    "RepeatVector": KerasLayer(("n",)),
+    "Lambda": KerasLayer(("function", "output_shape", "mask", "arguments")),
+    "Masking": KerasLayer(("mask_value",)),
+    "Embedding": KerasLayer(("input_dim", "output_dim", "embeddings_initializer",
+                             "embeddings_regularizer", "activity_regularizer",
+                             "embeddings_constraint", "mask_zero")),
+    "Add": _MERGE, "Subtract": _MERGE, "Multiply": _MERGE, "Average": _MERGE,
+    "Maximum": _MERGE, "Minimum": _MERGE,
+    "Concatenate": KerasLayer(("axis",)),
+}
+
+# the public Keras module of each kind of object a config refers to
+MODULES = {"layer": "keras.layers", "initializer": "keras.initializers",
+           "regularizer": "keras.regularizers", "constraint": "keras.constraints",
+           "optimizer": "keras.optimizers", "loss": "keras.losses"}
+
+# config keys of a layer whose values are serialized objects of one kind
+OBJECT_KEY_SUFFIXES = {"_initializer": "initializer", "_regularizer": "regularizer",
+                       "_constraint": "constraint"}
+
+# Keras class names of models; all are minikeras's Model or Sequential
+MODEL_CLASSES = {"Sequential": "Sequential", "Functional": "Model", "Model": "Model"}
+
+# Keras's optimizer variables after `iterations` and `learning_rate`: groups one after
+# the other; inside a group, the slots of each trained variable side by side (Adam:
+# m0, v0, m1, v1, ...). Names are the minikeras optimizer's lists of slots.
+OPTIMIZER_SLOTS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "SGD": (("momentums",),),
+    "RMSprop": (("velocities",), ("momentums",), ("average_gradients",)),
+    "Adagrad": (("accumulators",),),
+    "Adadelta": (("accumulated_grads", "accumulated_delta_vars"),),
+    "Adam": (("momentums", "velocities"), ("velocity_hats",)),
+    "Adamax": (("momentums", "norms"),),
+    "Nadam": (("momentums", "velocities"),),
+}
+# scalar state shared by all variables, written last (as Keras 3.15 does; Keras 3.0 put
+# Nadam's product of momentum factors right after learning_rate: the reader takes both).
+OPTIMIZER_SCALARS: dict[str, tuple[str, ...]] = {"Nadam": ("u_product",)}
+
+
+def keras_snake_case(name: str) -> str:
+    """Keras's ``to_snake_case``: the name a class gets in weight paths."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def unique_name(name: str, used: dict[str, int]) -> str:
+    """``dense``, ``dense_1``, ``dense_2``... within one list (Keras's numbering)."""
+    if name in used:
+        used[name] += 1
+        return f"{name}_{used[name]}"
+    used[name] = 0
+    return name
+
+
+def layer_entry(class_name: str) -> KerasLayer | None:
+    """The table entry of a layer class, or None for classes without one."""
+    return LAYERS.get(class_name)

@@ -1,0 +1,225 @@
+"""``model.weights.h5``: Keras 3's HDF5 layout of a model's (and optimizer's) variables.
+
+Each object from ``structure.saveables`` gets a group ``<path>/vars`` holding datasets
+``0, 1, ...`` (its own variables, trainable ones first) and an attribute ``name``; the
+model itself is the root ``/vars`` (empty for Sequential and functional models, but
+Keras 3.0 requires it), layers without weights get an empty group, and a compiled model
+adds ``optimizer/vars``. Datasets are plain contiguous little-endian arrays.
+
+Reading checks each dataset before it reads a byte of it: a hard link to a real
+dataset (no soft, external or virtual ones), a numeric dtype, no more declared bytes than
+``MAX_EXPANSION`` times what it stores, and the exact shape of the variable it fills. So
+loading allocates no more than the model needs.
+
+>>> import io, h5py, numpy as np
+>>> from minikeras.models import Sequential
+>>> from minikeras.layers import Dense, Dropout
+>>> model = Sequential([Dense(2, input_shape=(3,)), Dropout(0.5), Dense(1)])
+>>> with h5py.File(io.BytesIO(write_weights(model)), "r") as f:
+...     names = []
+...     f.visit(names.append)
+>>> names
+['layers', 'layers/dense', 'layers/dense/vars', 'layers/dense/vars/0', 'layers/dense/vars/1', 'layers/dense_1', 'layers/dense_1/vars', 'layers/dense_1/vars/0', 'layers/dense_1/vars/1', 'layers/dropout', 'layers/dropout/vars', 'vars']
+"""
+from __future__ import annotations
+
+import io
+import math
+
+import h5py
+import numpy as np
+
+from minikeras.keras_format import optimizer_state
+from minikeras.keras_format.errors import FileFormatError, human_size
+from minikeras.keras_format.structure import own_variables, saveables, vars_path
+
+MAX_EXPANSION = 1000     # declared bytes per stored byte (a chunked, compressed dataset)
+EXPANSION_FLOOR = 1 << 20
+H5_ERRORS = (OSError, KeyError, ValueError, TypeError, RuntimeError, IndexError,
+             AttributeError)
+
+
+# ---------------------------------------------------------------- writing
+def write_weights(model, include_optimizer: bool = True) -> bytes:
+    """The bytes of ``model.weights.h5`` for ``model`` (and its optimizer)."""
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as f:
+        for path, obj in saveables(model, include_optimizer):
+            if path == "optimizer":
+                group, arrays = f.require_group("optimizer/vars"), \
+                    optimizer_state.state_arrays(obj)
+            else:
+                group = f.require_group(vars_path(path, obj))
+                arrays = [v.numpy() for v in own_variables(obj)]
+            group.attrs["name"] = str(obj.name)
+            for i, array in enumerate(arrays):
+                group.create_dataset(str(i), data=_little_endian(array))
+    return buffer.getvalue()
+
+
+def _little_endian(array: np.ndarray) -> np.ndarray:
+    return np.asarray(array).astype(array.dtype.newbyteorder("<"), order="C", copy=False)
+
+
+# ---------------------------------------------------------------- reading
+class WeightsFile:
+    """An open ``model.weights.h5``, read with the checks above.
+
+    Args:
+        source: the file's bytes (a member of a ``.keras``), or the path of a
+            ``.weights.h5`` file.
+        path: the file named in errors.
+    """
+
+    def __init__(self, source, path):
+        self.path = path
+        try:
+            self._file = h5py.File(io.BytesIO(source) if isinstance(source, bytes)
+                                   else source, "r")
+        except H5_ERRORS as e:
+            raise FileFormatError(path, f"the weights are not a readable HDF5 file ({e})") \
+                from None
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def total_elements(self) -> int:
+        """How many numbers the file's datasets declare (each checked)."""
+        total = 0
+
+        def visit(name, obj):
+            nonlocal total
+            if isinstance(obj, h5py.Dataset):
+                self.check_dataset(obj, name)
+                total += int(obj.size)
+
+        self.guard(lambda: self._file.visititems(visit))
+        return total
+
+    def is_keras3_layout(self) -> bool:
+        """Keras 3 writes ``vars``/``layers`` groups; Keras 2 a ``layer_names`` list."""
+        return self.guard(lambda: "layer_names" not in self._file.attrs and
+                           "model_weights" not in self._file)
+
+    @property
+    def h5(self) -> h5py.File:
+        return self._file
+
+    def has_group(self, name: str) -> bool:
+        return self.guard(lambda: isinstance(self._file.get(name, getlink=True),
+                                              h5py.HardLink) and
+                           isinstance(self._file.get(name), h5py.Group))
+
+    def datasets(self, group_name: str) -> list[h5py.Dataset]:
+        """The datasets ``0, 1, ...`` of a ``vars`` group, checked, not yet read."""
+        def read():
+            group = self._file[group_name]
+            names = list(group.keys())
+            if sorted(names, key=lambda n: (len(n), n)) != [str(i) for i in range(len(names))]:
+                raise FileFormatError(self.path, f"group {group_name!r} should hold datasets "
+                                                 f"0..{len(names) - 1}, it holds {names[:10]}")
+            out = []
+            for i in range(len(names)):
+                if not isinstance(group.get(str(i), getlink=True), h5py.HardLink):
+                    raise FileFormatError(self.path, f"{group_name}/{i} is a link; only "
+                                                     f"plain datasets are read")
+                dataset = group[str(i)]
+                self.check_dataset(dataset, f"{group_name}/{i}")
+                out.append(dataset)
+            return out
+        return self.guard(read)
+
+    def read(self, dataset: h5py.Dataset, shape, dtype, where: str) -> np.ndarray:
+        """The values of ``dataset``, which must have ``shape``; cast to ``dtype``."""
+        if tuple(dataset.shape) != tuple(shape):
+            raise FileFormatError(self.path, f"{where}: the model's weight has shape "
+                                             f"{tuple(shape)}, the file's "
+                                             f"{dataset.name.lstrip('/')} has shape "
+                                             f"{tuple(dataset.shape)}")
+        return self.guard(lambda: np.asarray(dataset[()]).astype(dtype, copy=False))
+
+    def check_dataset(self, dataset, name: str) -> None:
+        if dataset.is_virtual or dataset.external:
+            raise FileFormatError(self.path, f"{name} is a virtual or external dataset; "
+                                             f"only data inside the file is read")
+        if dataset.dtype.kind not in "biuf":
+            raise FileFormatError(self.path, f"{name} holds {dataset.dtype} values; weights "
+                                             f"are numbers")
+        declared = int(dataset.size) * dataset.dtype.itemsize
+        stored = dataset.id.get_storage_size()
+        if declared > EXPANSION_FLOOR and declared > MAX_EXPANSION * stored:
+            raise FileFormatError(self.path, f"{name} declares {human_size(declared)} but "
+                                             f"stores {human_size(stored)}: refusing a "
+                                             f"decompression bomb")
+        if dataset.chunks is not None and \
+                math.prod(dataset.chunks) * dataset.dtype.itemsize > max(declared,
+                                                                         EXPANSION_FLOOR):
+            raise FileFormatError(self.path, f"{name} has chunks larger than its data")
+
+    def guard(self, fn):
+        try:
+            return fn()
+        except FileFormatError:
+            raise
+        except H5_ERRORS as e:
+            raise FileFormatError(self.path, f"the weights file is damaged ({e})") from None
+
+
+def load_weights(model, weights: WeightsFile, include_optimizer: bool = True) -> None:
+    """Fill the model's variables (and its optimizer's, if it is compiled) from the file.
+
+    Every array is checked and read before any variable changes, so a file that does not
+    fit leaves the model as it was.
+    """
+    pending = []
+    for path, obj in saveables(model, include_optimizer=False):
+        variables = own_variables(obj)
+        group = vars_path(path, obj)
+        if not weights.has_group(group):
+            if variables:
+                raise FileFormatError(weights.path, f'no weights for layer "{obj.name}" '
+                                                    f"({type(obj).__name__}): the file has "
+                                                    f"no group {group!r}")
+            continue
+        datasets = weights.datasets(group)
+        if len(datasets) != len(variables):
+            raise FileFormatError(weights.path, f'layer "{obj.name}" ({type(obj).__name__}) '
+                                                f"has {len(variables)} weights "
+                                                f"{[v.shape for v in variables]}, the file's "
+                                                f"{group} holds {len(datasets)} "
+                                                f"{[tuple(d.shape) for d in datasets]}")
+        for variable, dataset in zip(variables, datasets):
+            where = f'layer "{obj.name}" ({type(obj).__name__}), weight {variable.name}'
+            pending.append((variable, weights.read(dataset, variable.shape, variable.dtype,
+                                                   where)))
+    for variable, value in pending:
+        variable.assign(value)
+    optimizer = getattr(model, "optimizer", None)
+    if include_optimizer and getattr(model, "compiled", False) and optimizer is not None \
+            and weights.has_group("optimizer/vars"):
+        datasets = weights.datasets("optimizer/vars")
+        budget = sum(math.prod(v.shape) for v in model.trainable_weights) * 3 + 64
+        if sum(int(d.size) for d in datasets) > budget:
+            raise FileFormatError(weights.path, "the optimizer state is larger than three "
+                                                "slots per trained weight")
+        optimizer_state.restore(optimizer, model.trainable_weights,
+                                [_Lazy(weights, d) for d in datasets], weights.path)
+
+
+class _Lazy:
+    """A checked dataset that is read only when assigned (after its shape matched)."""
+
+    def __init__(self, weights: WeightsFile, dataset):
+        self._weights, self._dataset = weights, dataset
+        self.shape = tuple(dataset.shape)
+
+    def __array__(self, dtype=None, copy=None):
+        values = self._weights.read(self._dataset, self.shape, self._dataset.dtype,
+                                    "optimizer")
+        return values if dtype is None else values.astype(dtype)
