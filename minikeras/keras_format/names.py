@@ -47,7 +47,7 @@ LAYERS: dict[str, KerasLayer] = {
     "InputLayer": KerasLayer(("batch_shape", "dtype", "sparse", "name"), base_keys=False),
     "Dense": KerasLayer(("units", "activation", "use_bias", "kernel_initializer",
                          "bias_initializer", "kernel_regularizer", "bias_regularizer",
-                         "activity_regularizer", "kernel_constraint", "bias_constraint")),
+                         "kernel_constraint", "bias_constraint")),
     "Activation": KerasLayer(("activation",)),
     "Dropout": KerasLayer(("rate", "noise_shape", "seed")),
     "Flatten": KerasLayer(("data_format",)),
