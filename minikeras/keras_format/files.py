@@ -233,13 +233,12 @@ def _compile(model, config: dict, reader: Reader) -> None:
             return [loss(s) for s in spec]
         if isinstance(spec, dict) and "class_name" in spec and "config" in spec:
             cls = getattr(losses, spec["class_name"], None)
-            if isinstance(cls, type) and isinstance(spec["config"], dict):
+            config = spec["config"]
+            if isinstance(cls, type) and isinstance(config, dict):
                 keys = accepted_keys(cls)
-                return {"class_name": spec["class_name"],
-                        "config": {k: v for k, v in spec["config"].items()
-                                   if keys is None or k in keys}}
-            return {k: v for k, v in spec.items() if k in ("class_name", "config")}
-        if isinstance(spec, dict):
+                config = {k: v for k, v in config.items() if keys is None or k in keys}
+            return losses.get({"class_name": spec["class_name"], "config": config})
+        if isinstance(spec, dict):  # one loss per output name
             return {k: loss(v) for k, v in spec.items()}
         return spec
 

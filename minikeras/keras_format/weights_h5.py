@@ -104,8 +104,8 @@ class WeightsFile:
 
     def is_keras3_layout(self) -> bool:
         """Keras 3 writes ``vars``/``layers`` groups; Keras 2 a ``layer_names`` list."""
-        return self.guard(lambda: "layer_names" not in self._file.attrs and
-                           "model_weights" not in self._file)
+        return self.guard(lambda: "model_weights" not in self._file and not any(
+            key.startswith("layer_names") for key in self._file.attrs))
 
     @property
     def h5(self) -> h5py.File:
