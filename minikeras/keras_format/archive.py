@@ -43,6 +43,12 @@ class Archive:
     Args:
         source: a path or a binary file object.
         path: the name used in error messages (defaults to ``source``).
+
+    >>> import io
+    >>> Archive(io.BytesIO(b"not a zip"), "m.keras")
+    Traceback (most recent call last):
+    ...
+    minikeras.keras_format.errors.FileFormatError: m.keras: not a readable zip archive (File is not a zip file)
     """
 
     def __init__(self, source, path=None):

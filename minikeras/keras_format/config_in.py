@@ -79,6 +79,11 @@ class Reader:
         minikeras_v1: the config is minikeras's first format (``"module":
             "minikeras.models"``), whose calls list their inputs without Keras's list of
             positional arguments around them.
+
+    >>> Reader("m.keras").layer({"class_name": "Conv9D", "config": {}})
+    Traceback (most recent call last):
+    ...
+    minikeras.keras_format.errors.FileFormatError: m.keras: unknown layer class 'Conv9D' (module None): minikeras has no such layer; if it is your own, pass it in custom_objects={'Conv9D': Conv9D}
     """
 
     def __init__(self, path, custom_objects: dict | None = None, safe_mode: bool = True,

@@ -14,6 +14,10 @@ class FileFormatError(ValueError):
     """A model or weights file that cannot be read (a ``ValueError``, as in Keras).
 
     ``path`` is the file; ``str(error)`` starts with it.
+
+    >>> error = FileFormatError("w.weights.h5", "no group 'vars'")
+    >>> isinstance(error, ValueError), error.path
+    (True, 'w.weights.h5')
     """
 
     def __init__(self, path, problem: str):

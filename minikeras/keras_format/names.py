@@ -31,6 +31,9 @@ class KerasLayer:
             for recurrent layers (Keras keeps them in ``<path>/cell/vars``).
         base_keys: False for the few classes (InputLayer) whose config has no
             ``trainable``.
+
+    >>> KerasLayer(("rate", "noise_shape", "seed")).portable_keys()
+    ('name', 'trainable', 'dtype', 'rate', 'noise_shape', 'seed')
     """
 
     keys: tuple[str, ...]

@@ -69,6 +69,12 @@ class WeightsFile:
         source: the file's bytes (a member of a ``.keras``), or the path of a
             ``.weights.h5`` file.
         path: the file named in errors.
+
+    >>> from minikeras.models import Sequential
+    >>> from minikeras.layers import Dense
+    >>> with WeightsFile(write_weights(Sequential([Dense(2, input_shape=(3,))])), "m") as w:
+    ...     [tuple(d.shape) for d in w.datasets("layers/dense/vars")], w.total_elements()
+    ([(3, 2), (2,)], 8)
     """
 
     def __init__(self, source, path):

@@ -309,9 +309,48 @@ def test_minikeras_files_open_in_keras_3_0(tmp_path):
     with open(tmp_path / "jobs.pkl", "wb") as f:
         pickle.dump(jobs, f)
     run = subprocess.run([str(KERAS30_PY), "-c", KERAS30_LOAD, str(tmp_path / "jobs.pkl")],
-                         capture_output=True, text=True, env=dict(os.environ,
-                                                                  KERAS_BACKEND="torch"))
+                         capture_output=True, text=True, cwd=tmp_path,
+                         env=dict(os.environ, KERAS_BACKEND="torch"))
     assert run.returncode == 0, run.stderr[-3000:]
     assert [line.split()[-1] for line in run.stdout.split("\n") if line] == ["2"] * 3
     for (path, _), want in zip(jobs, expected):
         assert_close(np.load(path + ".pred.npy"), want)
+
+
+KERAS30_SAVE = """
+import sys, numpy as np, keras, pickle
+assert keras.__version__.startswith("3.0"), keras.__version__
+for name in ["seed_mlp", "two_inputs_shared_merges", "embedding_flatten"]:
+    x, y, loss = pickle.load(open(sys.argv[1] + name + ".data", "rb"))
+    model = globals()[name](keras)
+    model.compile(keras.optimizers.Adam(0.01), loss)
+    for _ in range(2):
+        model.train_on_batch(x, y)
+    model.save(sys.argv[1] + name + ".keras")
+    np.save(sys.argv[1] + name + ".pred.npy", model.predict(x, verbose=0))
+"""
+
+
+def test_keras_3_0_files_open_in_minikeras(tmp_path):
+    if not KERAS30_PY.exists():
+        pytest.fail("Keras 3.0 is not installed: `python3 dev.py test` creates "
+                    ".venv-keras30/ for this test")
+    import pickle
+    prefix = str(tmp_path) + "/"
+    for build in FAMILIES:
+        with open(prefix + build.__name__ + ".data", "wb") as f:
+            pickle.dump(data(build), f)
+    import inspect
+    builders = "\n".join(inspect.getsource(build) for build in FAMILIES)  # the same models
+    run = subprocess.run([str(KERAS30_PY), "-c", builders + KERAS30_SAVE, prefix],
+                         capture_output=True, text=True, cwd=tmp_path,
+                         env=dict(os.environ, KERAS_BACKEND="torch"))
+    assert run.returncode == 0, run.stderr[-3000:]
+    for build in FAMILIES:
+        with open(prefix + build.__name__ + ".data", "rb") as f:
+            x, _, _ = pickle.load(f)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            ours = mk.models.load_model(prefix + build.__name__ + ".keras")
+        assert_close(ours.predict(x, verbose=0), np.load(prefix + build.__name__ + ".pred.npy"))
+        assert int(ours.optimizer.iterations.numpy()) == 2
