@@ -30,7 +30,7 @@ from minikeras.keras_format.errors import FileFormatError, human_size
 
 MAX_EXPANSION = 100            # deflate cannot exceed ~1032:1; genuine weights are ~1:1
 EXPANSION_FLOOR = 1 << 20      # small members may compress well (a config full of nulls)
-JSON_LIMIT = 64 << 20          # config.json of a model with thousands of layers is < 10 MB
+JSON_LIMIT = 16 << 20          # config.json of a model with a thousand layers is ~3 MB
 
 # what can go wrong inside zipfile and zlib when a file is damaged
 READ_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError,

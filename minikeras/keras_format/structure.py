@@ -144,7 +144,8 @@ def saveables(model, include_optimizer: bool = True) -> list[tuple[str, object]]
             if isinstance(child, list):
                 used: dict[str, int] = {}
                 for item in child:
-                    walk(item, f"{child_path}/{unique_name(keras_snake_case(type(item).__name__), used)}")
+                    name = unique_name(keras_snake_case(type(item).__name__), used)
+                    walk(item, f"{child_path}/{name}")
             else:
                 walk(child, child_path)
 

@@ -179,7 +179,8 @@ def test_layer_order_and_weight_paths_match_keras_on_a_tangled_graph(tmp_path):
         shared = L.Dense(3, name="shared")
         deep = L.Dense(3, name="deep3")(L.Dense(3, name="deep2")(L.Dense(3, name="deep1")(a)))
         s1, s2 = shared(b), shared(deep)
-        out = L.Dense(2, name="head")(L.Concatenate(name="cat")([s1, s2, L.Dense(3, name="side")(a)]))
+        side = L.Dense(3, name="side")(a)
+        out = L.Dense(2, name="head")(L.Concatenate(name="cat")([s1, s2, side]))
         return lib.Model([a, b], out)
 
     ours, theirs = tangled(mk), tangled(keras)

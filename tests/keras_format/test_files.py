@@ -53,6 +53,26 @@ def test_weight_paths_number_class_names_per_list_and_nest_models():
         "layers/dense", "layers/concatenate", "layers/dense_1", "optimizer"]
 
 
+def test_a_table_entry_moves_a_layer_family_s_weights(monkeypatch):
+    """A layer whose own weights Keras keeps in a sub-object (recurrent layers: the cell)
+    needs one entry in names.LAYERS; the paths follow for writing and reading."""
+    from minikeras.keras_format import names
+    from minikeras.keras_format.structure import vars_path
+
+    class Recurrentish(Dense):
+        pass
+
+    monkeypatch.setitem(names.LAYERS, "Recurrentish",
+                        names.KerasLayer(("units",), weights_at="cell"))
+    model = Sequential([Recurrentish(2, input_shape=(3,), name="r")])
+    assert [vars_path(p, o) for p, o in saveables(model)] == \
+        ["vars", "layers/recurrentish/cell/vars"]
+    from minikeras.keras_format.weights_h5 import WeightsFile, write_weights
+    with WeightsFile(write_weights(model), "m") as f:
+        assert [tuple(d.shape) for d in f.datasets("layers/recurrentish/cell/vars")] == \
+            [(3, 2), (2,)]
+
+
 def test_keras_order_of_optimizer_variables_interleaves_slots():
     model = small()
     model.compile(optimizers.Adam(amsgrad=True), "mse")
