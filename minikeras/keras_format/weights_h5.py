@@ -33,7 +33,7 @@ from minikeras.keras_format import optimizer_state
 from minikeras.keras_format.errors import FileFormatError, human_size
 from minikeras.keras_format.structure import own_variables, saveables, vars_path
 
-MAX_EXPANSION = 1000     # declared bytes per stored byte (a chunked, compressed dataset)
+MAX_EXPANSION = 100      # declared bytes per stored byte (a chunked, compressed dataset)
 EXPANSION_FLOOR = 1 << 20
 H5_ERRORS = (OSError, KeyError, ValueError, TypeError, RuntimeError, IndexError,
              AttributeError)
