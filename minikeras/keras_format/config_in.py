@@ -257,7 +257,7 @@ class Reader:
         call, so calls wait until their inputs are made)."""
         from minikeras.layers.core import InputLayer
         from minikeras.models import Model
-        entries = _list(config, "layers", self)
+        entries = _mask_ops_removed(_list(config, "layers", self))
         made, pending, tensors = {}, [], {}
         for entry in entries:
             layer = self.layer(entry)
@@ -320,27 +320,29 @@ class Reader:
                 return {k: resolve(v) for k, v in s.items()}
             return s
 
+        def call_kwargs(raw):  # masks travel with minikeras tensors: not an argument
+            raw = raw if isinstance(raw, dict) else {}
+            return resolve({k: v for k, v in raw.items() if k != "mask"})
+
         if isinstance(node, dict) and self.minikeras_v1:  # {"args": inputs, "kwargs"}
             inputs = resolve(node.get("args"))
-            kwargs = resolve(node.get("kwargs", {}))
+            kwargs = call_kwargs(node.get("kwargs"))
         elif isinstance(node, dict):  # Keras 3: {"args": [inputs], "kwargs": {...}}
             args = resolve(node.get("args", []))
-            kwargs = resolve(node.get("kwargs", {}))
+            kwargs = call_kwargs(node.get("kwargs"))
             if not isinstance(args, list) or len(args) != 1:
                 raise self.error(f"layer {name!r}: a call with positional arguments "
                                  f"{str(node.get('args'))[:80]}; minikeras layers take one")
             inputs = args[0]
         elif isinstance(node, list):  # Keras 2: [[name, node, tensor, {kwargs}], ...]
             inputs = [ref(r) for r in node]
-            kwargs = dict(node[0][3]) if node and len(node[0]) > 3 and \
-                isinstance(node[0][3], dict) else {}
+            kwargs = call_kwargs(node[0][3]) if node and len(node[0]) > 3 else {}
             inputs = inputs[0] if len(inputs) == 1 else inputs
         else:
             raise self.error(f"layer {name!r}: unreadable inbound node {str(node)[:80]}")
         if _contains(inputs, missing) or _contains(kwargs, missing):
             return None
-        kwargs = {k: v for k, v in kwargs.items() if k != "mask" and
-                  not (k == "training" and v is None)}
+        kwargs = {k: v for k, v in kwargs.items() if not (k == "training" and v is None)}
         return inputs, kwargs
 
     def _outputs(self, spec, tensors):
@@ -366,6 +368,41 @@ class Reader:
             tensors_ = [get(s) for s in spec]
             return tensors_[0] if len(tensors_) == 1 else tensors_  # as Keras reads it
         raise self.error(f"unreadable model inputs/outputs {str(spec)[:80]}")
+
+
+def _references(s, out: set) -> set:
+    """The names of the layers whose tensors a call's arguments use."""
+    if isinstance(s, dict) and s.get("class_name") == "__keras_tensor__":
+        history = (s.get("config") or {}).get("keras_history")
+        if isinstance(history, list) and history:
+            out.add(history[0])
+    elif isinstance(s, dict):
+        for value in s.values():
+            _references(value, out)
+    elif isinstance(s, list):
+        if len(s) >= 3 and isinstance(s[0], str) and isinstance(s[1], int):
+            out.add(s[0])  # Keras 2: [name, node, tensor, kwargs]
+        for value in s:
+            _references(value, out)
+    return out
+
+
+def _mask_ops_removed(entries: list) -> list:
+    """Keras 3 writes the mask of an ``Embedding(mask_zero=True)`` as a ``NotEqual``
+    operation (module ``keras.src.ops...``) passed to later calls as ``mask=``; minikeras
+    passes masks along with tensors, so an operation used only as a mask is left out."""
+    used: set = set()
+    for entry in entries:
+        for node in entry.get("inbound_nodes") or [] if isinstance(entry, dict) else []:
+            if isinstance(node, dict):
+                _references(node.get("args"), used)
+                _references({k: v for k, v in (node.get("kwargs") or {}).items()
+                             if k != "mask"}, used)
+            else:
+                _references(node, used)
+    return [e for e in entries if not (
+        isinstance(e, dict) and str(e.get("module", "")).startswith("keras.src.ops")
+        and e.get("name") not in used)]
 
 
 def _is_triple(s) -> bool:

@@ -238,6 +238,21 @@ def test_lambda_is_refused_by_keras_in_safe_mode_and_runs_when_unsafe(tmp_path):
     assert_close(back.predict(x, verbose=0), theirs.predict(x, verbose=0))
 
 
+def test_keras_mask_operations_open_in_minikeras(tmp_path):
+    """Keras writes Embedding(mask_zero=True)'s mask as a NotEqual operation handed to the
+    next layer that takes a mask; minikeras carries the mask with the tensor instead."""
+    L = keras.layers
+    ids = L.Input(shape=(5,), dtype="int32")
+    masked = L.Lambda(lambda t: t * 2.0)(L.Embedding(10, 3, mask_zero=True)(ids))
+    theirs = keras.Model(ids, L.Dense(2)(L.Flatten()(masked)))
+    theirs.save(tmp_path / "mask.keras")
+    with zipfile.ZipFile(tmp_path / "mask.keras") as z:
+        assert '"NotEqual"' in z.read("config.json").decode()
+    ours = mk.models.load_model(tmp_path / "mask.keras", safe_mode=False)
+    x = np.array([[1, 2, 0, 0, 0], [3, 4, 5, 6, 0]])
+    assert_close(ours.predict(x, verbose=0), theirs.predict(x, verbose=0))
+
+
 def test_minikeras_only_features_keras_refuses_with_its_own_error(tmp_path):
     class Scale(mk.layers.Layer):
         def call(self, inputs):
