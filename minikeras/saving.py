@@ -1,22 +1,17 @@
-"""Saving and loading models, safely: a ``.keras`` zip of JSON and NumPy arrays.
+"""Saving, the parts every file format shares: the atomic write, a Lambda's function as
+source text, and minikeras's own model configs (which issue 9 moves to the models).
 
-The archive holds ``metadata.json``, ``config.json`` (the architecture and compile
-settings, in Keras 3's layout) and ``model.weights.npz`` (every weight array). Loading
-reads JSON and raw arrays (``allow_pickle=False``), so a model file can never run code,
-with one exception you must ask for: a Lambda layer's function is stored as source text
-and only re-created with ``load_model(..., safe_mode=False)``.
+The files themselves are Keras 3's (``minikeras.keras_format`` for the bytes,
+``minikeras.models.keras_files`` for the model's side); ``model.save`` and
+``minikeras.models.load_model`` are the entry points. Files are written to a temporary
+name in the same folder and then renamed, so a crash never leaves a half-written model
+behind, and the next save of the same file removes what a killed one left.
 
-Files are written to a temporary name in the same folder and then renamed, so a crash
-never leaves a half-written model behind.
-
->>> import tempfile, os, numpy as np
->>> from minikeras.models import Sequential, load_model
->>> from minikeras.layers import Dense
->>> model = Sequential([Dense(2, input_shape=(3,))])
->>> path = os.path.join(tempfile.mkdtemp(), "tiny.keras")
->>> model.save(path)
->>> np.array_equal(load_model(path).get_weights()[0], model.get_weights()[0])
-True
+>>> import os, tempfile
+>>> path = os.path.join(tempfile.mkdtemp(), "notes.txt")
+>>> atomic_write(path, b"all or nothing")
+>>> open(path, "rb").read()
+b'all or nothing'
 """
 from __future__ import annotations
 
@@ -216,35 +211,3 @@ def _compile_config(model) -> dict:
 
     return {"optimizer": optimizers.serialize(model.optimizer), "loss": plain(model.loss),
             "metrics": plain(model._metrics_spec), "loss_weights": plain(model._loss_weights)}
-
-
-# ---------------------------------------------------------------- save and load
-# The file formats themselves (Keras 3's .keras and .weights.h5, Keras 2's .h5, the
-# first minikeras npz files) are in minikeras/keras_format/.
-def save_model(model, filepath, overwrite: bool = True) -> None:
-    """Write the model (architecture, weights, compile settings, optimizer state) to a
-    ``.keras`` file that Keras 3 opens."""
-    from minikeras.keras_format import save_model as save
-    save(model, filepath, overwrite=overwrite)
-
-
-def save_weights(model, filepath, overwrite: bool = True) -> None:
-    """Write only the weights (and optimizer state): ``*.weights.h5`` as Keras 3 writes
-    them, or ``*.weights.npz`` (minikeras's first format)."""
-    from minikeras.keras_format import save_weights as save
-    save(model, filepath, overwrite=overwrite)
-
-
-def load_weights(model, filepath) -> None:
-    """Fill the model from ``*.weights.h5``, a ``.keras`` file, a Keras 2 ``.h5`` or an
-    old ``*.weights.npz``."""
-    from minikeras.keras_format import load_weights as load
-    load(model, filepath)
-
-
-def load_model(filepath, custom_objects=None, compile: bool = True,
-               safe_mode: bool = True):
-    """Read a ``.keras`` file written by Keras 3 (3.0 ... 3.15) or by minikeras."""
-    from minikeras.keras_format import load_model as load
-    return load(filepath, custom_objects=custom_objects, compile=compile,
-                safe_mode=safe_mode)

@@ -1,24 +1,18 @@
-"""Keras 3's file formats, written and read by minikeras (and the older ones it reads).
+"""Keras 3's file formats, as bytes and plain data (and the older formats minikeras reads).
 
-A ``.keras`` file is a zip (``archive.py``) of ``metadata.json``, ``config.json`` (the
-model as Keras 3 describes it: ``config_out.py`` writes it, ``config_in.py`` rebuilds a
-model from it) and ``model.weights.h5`` (``weights_h5.py``: each layer's variables at
-``layers/<snake_case class name>[_n]/vars/<i>``, the optimizer's at ``optimizer/vars``,
-in the order of ``structure.py`` and ``optimizer_state.py``). ``names.py`` is the table of
-Keras's class names and key sets: one entry per layer class. The older formats minikeras
-reads: Keras 2 HDF5 weights (``keras2_h5.py``) and minikeras's first npz format
-(``legacy_npz.py``). ``files.py`` puts the parts together; ``minikeras.saving`` and the
-models' ``save``/``load_weights`` call it.
+A ``.keras`` file is a zip (``archive.py``) of ``metadata.json``, ``config.json`` (JSON,
+read with bounds: ``jsonio.py``) and ``model.weights.h5`` (``weights_h5.py``: groups
+``<path>/vars`` of datasets ``0, 1, ...``). ``names.py`` is the table of Keras's class
+names, config key sets and weight sub-paths: one entry per layer class;
+``optimizer_state.py`` puts an optimizer's variables in Keras's order. The older formats
+minikeras reads: Keras 2 and 1 HDF5 weights (``keras2_h5.py``) and minikeras's first npz
+format (``legacy_npz.py``).
 
-Reading is bounded (``archive.py``, ``jsonio.py``, ``weights_h5.py``, and
-``minikeras.layers.budget`` while the model is built) and never runs code from a file
-unless ``safe_mode=False`` is given for a ``Lambda``. Every failure to read a file is a
+This package knows nothing of layers and models. Turning a model into these files and
+back (which layer's weights go where, the model as Keras's config) is the model's side:
+``minikeras.models.keras_files``.
+
+Reading is bounded and never runs code; every failure to read a file is a
 ``FileFormatError``, a ``ValueError`` that names the file.
 """
 from minikeras.keras_format.errors import FileFormatError  # noqa: F401
-from minikeras.keras_format.files import (  # noqa: F401
-    load_model,
-    load_weights,
-    save_model,
-    save_weights,
-)

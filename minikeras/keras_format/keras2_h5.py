@@ -5,7 +5,8 @@ the attribute ``layer_names``; each layer's group lists its arrays in ``weight_n
 (``dense_1/kernel:0``; Keras 1: ``dense_1_W``). Long lists are split into ``name0``,
 ``name1``, ... Keras 2 loads them by position: the n-th layer of the file that has weights
 goes to the n-th layer of the model that has weights, and within a layer the arrays are in
-``layer.weights`` order. So does minikeras, checking every count and shape first.
+``layer.weights`` order. So does minikeras (``minikeras.models.keras_files.weights``),
+checking every count and shape first.
 
 >>> import io, h5py, numpy as np
 >>> buffer = io.BytesIO()
@@ -72,29 +73,3 @@ def layer_datasets(f: h5py.File, path) -> list[tuple[str, list]]:
             out.append((name, datasets))
     return out
 
-
-def load_weights(model, weights) -> None:
-    """Fill ``model`` from a Keras 2 file (a ``weights_h5.WeightsFile``), by position."""
-    entries = weights.guard(lambda: layer_datasets(weights.h5, weights.path))
-    layers = [layer for layer in model.layers if layer.weights]
-    if len(entries) != len(layers):
-        raise FileFormatError(weights.path, f"the file has weights for {len(entries)} "
-                                            f"layers ({[n for n, _ in entries]}), the model "
-                                            f"has {len(layers)} layers with weights "
-                                            f"({[layer.name for layer in layers]})")
-    pending = []
-    for (name, datasets), layer in zip(entries, layers):
-        variables = layer.weights
-        if len(datasets) != len(variables):
-            raise FileFormatError(weights.path, f'layer "{layer.name}" has '
-                                                f"{len(variables)} weights "
-                                                f"{[v.shape for v in variables]}, the file's "
-                                                f"layer {name!r} has {len(datasets)} "
-                                                f"{[tuple(d.shape) for d in datasets]}")
-        for variable, dataset in zip(variables, datasets):
-            weights.guard(lambda d=dataset: weights.check_dataset(d, d.name))
-            where = f'layer "{layer.name}" (file layer {name!r}), weight {variable.name}'
-            pending.append((variable, weights.read(dataset, variable.shape, variable.dtype,
-                                                   where)))
-    for variable, value in pending:
-        variable.assign(value)

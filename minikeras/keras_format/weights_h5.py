@@ -1,25 +1,23 @@
 """``model.weights.h5``: Keras 3's HDF5 layout of a model's (and optimizer's) variables.
 
-Each object from ``structure.saveables`` gets a group ``<path>/vars`` holding datasets
-``0, 1, ...`` (its own variables, trainable ones first) and an attribute ``name``; the
-model itself is the root ``/vars`` (empty for Sequential and functional models, but
-Keras 3.0 requires it), layers without weights get an empty group, and a compiled model
-adds ``optimizer/vars``. Datasets are plain contiguous little-endian arrays.
+Each saved object has a group ``<path>/vars`` holding datasets ``0, 1, ...`` (its own
+variables, trainable ones first) and an attribute ``name``; the model itself is the root
+``/vars`` (empty for Sequential and functional models, but Keras 3.0 requires it), layers
+without weights get an empty group, and a compiled model adds ``optimizer/vars``.
+Datasets are plain contiguous little-endian arrays. (Which object gets which path is the
+model's business: ``minikeras.models.keras_files.paths``.)
 
 Reading checks each dataset before it reads a byte of it: a hard link to a real
 dataset (no soft, external or virtual ones), a numeric dtype, no more declared bytes than
-``MAX_EXPANSION`` times what it stores, and the exact shape of the variable it fills. So
-loading allocates no more than the model needs.
+``MAX_EXPANSION`` times what it stores, and, when read, the exact shape of the variable
+it fills. So loading allocates no more than the model needs.
 
->>> import io, h5py, numpy as np
->>> from minikeras.models import Sequential
->>> from minikeras.layers import Dense, Dropout
->>> model = Sequential([Dense(2, input_shape=(3,)), Dropout(0.5), Dense(1)])
->>> with h5py.File(io.BytesIO(write_weights(model)), "r") as f:
-...     names = []
-...     f.visit(names.append)
->>> names
-['layers', 'layers/dense', 'layers/dense/vars', 'layers/dense/vars/0', 'layers/dense/vars/1', 'layers/dense_1', 'layers/dense_1/vars', 'layers/dense_1/vars/0', 'layers/dense_1/vars/1', 'layers/dropout', 'layers/dropout/vars', 'vars']
+>>> import numpy as np
+>>> data = write_groups([("vars", "model", []),
+...                      ("layers/dense/vars", "dense", [np.ones((3, 2)), np.zeros(2)])])
+>>> with WeightsFile(data, "m.weights.h5") as f:
+...     [tuple(d.shape) for d in f.datasets("layers/dense/vars")], f.total_elements()
+([(3, 2), (2,)], 8)
 """
 from __future__ import annotations
 
@@ -29,9 +27,7 @@ import math
 import h5py
 import numpy as np
 
-from minikeras.keras_format import optimizer_state
 from minikeras.keras_format.errors import FileFormatError, human_size
-from minikeras.keras_format.structure import own_variables, saveables, vars_path
 
 MAX_EXPANSION = 100      # declared bytes per stored byte (a chunked, compressed dataset)
 EXPANSION_FLOOR = 1 << 20
@@ -40,18 +36,14 @@ H5_ERRORS = (OSError, KeyError, ValueError, TypeError, RuntimeError, IndexError,
 
 
 # ---------------------------------------------------------------- writing
-def write_weights(model, include_optimizer: bool = True) -> bytes:
-    """The bytes of ``model.weights.h5`` for ``model`` (and its optimizer)."""
+def write_groups(groups: list[tuple[str, str, list[np.ndarray]]]) -> bytes:
+    """The bytes of an HDF5 file with a group per ``(path, name, arrays)``: datasets
+    ``0, 1, ...`` and the attribute ``name``, as Keras writes them."""
     buffer = io.BytesIO()
     with h5py.File(buffer, "w") as f:
-        for path, obj in saveables(model, include_optimizer):
-            if path == "optimizer":
-                group, arrays = f.require_group("optimizer/vars"), \
-                    optimizer_state.state_arrays(obj)
-            else:
-                group = f.require_group(vars_path(path, obj))
-                arrays = [v.numpy() for v in own_variables(obj)]
-            group.attrs["name"] = str(obj.name)
+        for path, name, arrays in groups:
+            group = f.require_group(path)
+            group.attrs["name"] = str(name)
             for i, array in enumerate(arrays):
                 group.create_dataset(str(i), data=_little_endian(array))
     return buffer.getvalue()
@@ -70,11 +62,10 @@ class WeightsFile:
             ``.weights.h5`` file.
         path: the file named in errors.
 
-    >>> from minikeras.models import Sequential
-    >>> from minikeras.layers import Dense
-    >>> with WeightsFile(write_weights(Sequential([Dense(2, input_shape=(3,))])), "m") as w:
-    ...     [tuple(d.shape) for d in w.datasets("layers/dense/vars")], w.total_elements()
-    ([(3, 2), (2,)], 8)
+    >>> import numpy as np
+    >>> with WeightsFile(write_groups([("vars", "m", [np.zeros(2)])]), "m") as w:
+    ...     w.has_group("vars"), w.has_group("layers")
+    (True, False)
     """
 
     def __init__(self, source, path):
@@ -177,49 +168,16 @@ class WeightsFile:
             raise FileFormatError(self.path, f"the weights file is damaged ({e})") from None
 
 
-def load_weights(model, weights: WeightsFile, include_optimizer: bool = True) -> None:
-    """Fill the model's variables (and its optimizer's, if it is compiled) from the file.
+class LazyDataset:
+    """A checked dataset read only when it is converted to an array (after the caller
+    compared its ``shape``).
 
-    Every array is checked and read before any variable changes, so a file that does not
-    fit leaves the model as it was.
+    >>> import numpy as np
+    >>> with WeightsFile(write_groups([("vars", "m", [np.arange(3.0)])]), "m") as f:
+    ...     lazy = LazyDataset(f, f.datasets("vars")[0])
+    ...     lazy.shape, np.asarray(lazy).tolist()
+    ((3,), [0.0, 1.0, 2.0])
     """
-    pending = []
-    for path, obj in saveables(model, include_optimizer=False):
-        variables = own_variables(obj)
-        group = vars_path(path, obj)
-        if not weights.has_group(group):
-            if variables:
-                raise FileFormatError(weights.path, f'no weights for layer "{obj.name}" '
-                                                    f"({type(obj).__name__}): the file has "
-                                                    f"no group {group!r}")
-            continue
-        datasets = weights.datasets(group)
-        if len(datasets) != len(variables):
-            raise FileFormatError(weights.path, f'layer "{obj.name}" ({type(obj).__name__}) '
-                                                f"has {len(variables)} weights "
-                                                f"{[v.shape for v in variables]}, the file's "
-                                                f"{group} holds {len(datasets)} "
-                                                f"{[tuple(d.shape) for d in datasets]}")
-        for variable, dataset in zip(variables, datasets):
-            where = f'layer "{obj.name}" ({type(obj).__name__}), weight {variable.name}'
-            pending.append((variable, weights.read(dataset, variable.shape, variable.dtype,
-                                                   where)))
-    for variable, value in pending:
-        variable.assign(value)
-    optimizer = getattr(model, "optimizer", None)
-    if include_optimizer and getattr(model, "compiled", False) and optimizer is not None \
-            and weights.has_group("optimizer/vars"):
-        datasets = weights.datasets("optimizer/vars")
-        budget = sum(math.prod(v.shape) for v in model.trainable_weights) * 3 + 64
-        if sum(int(d.size) for d in datasets) > budget:
-            raise FileFormatError(weights.path, "the optimizer state is larger than three "
-                                                "slots per trained weight")
-        optimizer_state.restore(optimizer, model.trainable_weights,
-                                [_Lazy(weights, d) for d in datasets], weights.path)
-
-
-class _Lazy:
-    """A checked dataset that is read only when assigned (after its shape matched)."""
 
     def __init__(self, weights: WeightsFile, dataset):
         self._weights, self._dataset = weights, dataset

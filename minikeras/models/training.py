@@ -332,15 +332,15 @@ class Trainer:
     # ---------------------------------------------------------------- saving
     def save(self, filepath, overwrite=True, **kwargs) -> None:
         """Save architecture, weights and compile settings to a ``.keras`` zip file."""
-        from minikeras.saving import save_model
+        from minikeras.models.keras_files import save_model
         save_model(self, filepath, overwrite=overwrite)
 
     def save_weights(self, filepath, overwrite=True) -> None:
-        from minikeras.saving import save_weights
+        from minikeras.models.keras_files import save_weights
         save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath) -> None:
-        from minikeras.saving import load_weights
+        from minikeras.models.keras_files import load_weights
         load_weights(self, filepath)
 
 

@@ -184,7 +184,7 @@ def test_layer_order_and_weight_paths_match_keras_on_a_tangled_graph(tmp_path):
         return lib.Model([a, b], out)
 
     ours, theirs = tangled(mk), tangled(keras)
-    from minikeras.keras_format.structure import keras_layer_order
+    from minikeras.models.keras_files.paths import keras_layer_order
     assert [l.name for l in keras_layer_order(ours)] == [l.name for l in theirs.layers]
     ours.save(tmp_path / "tangled.keras")
     loaded = keras.saving.load_model(tmp_path / "tangled.keras")

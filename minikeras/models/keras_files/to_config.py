@@ -29,7 +29,7 @@ from minikeras.keras_format.names import (
     keras_snake_case,
     layer_entry,
 )
-from minikeras.keras_format.structure import model_layers, model_nodes
+from minikeras.models.keras_files.paths import model_layers, model_nodes
 
 
 def _is_builtin(obj) -> bool:

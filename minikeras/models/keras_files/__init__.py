@@ -1,8 +1,11 @@
-"""Saving and loading, file by file: which format each file is, and in which order the
-parts are written and read.
+"""Saving and loading models in Keras 3's files: which format each file is, and in which
+order the parts are written and read. (The formats themselves, bytes to plain data and
+back, are in ``minikeras.keras_format``; this package is the model's side: where each
+layer's weights go, ``paths.py``; the model as Keras's config, ``to_config.py``; a model
+from Keras's config, ``from_config.py``; weights in and out, ``weights.py``.)
 
-* ``save_model(model, "m.keras")``: ``metadata.json``, ``config.json`` (``config_out``)
-  and ``model.weights.h5`` (``weights_h5``, with the optimizer's state), as Keras 3.
+* ``save_model(model, "m.keras")``: ``metadata.json``, ``config.json`` (``to_config``)
+  and ``model.weights.h5`` (``weights``, with the optimizer's state), as Keras 3.
 * ``load_model("m.keras")``: the same from Keras 3.0 ... 3.15 or minikeras, and the
   first minikeras format (``model.weights.npz``). The model is built from the config
   with no more weights than the file holds (``layers.budget``), compiled from its
@@ -24,24 +27,33 @@ True
 from __future__ import annotations
 
 import datetime
+import importlib.metadata
 import json
 import os
 import re
 import warnings
 
-from minikeras.keras_format import keras2_h5, weights_h5
 from minikeras.keras_format.archive import Archive, write_archive
-from minikeras.keras_format.config_in import Reader, accepted_keys
-from minikeras.keras_format.config_out import model_config
 from minikeras.keras_format.errors import FileFormatError
 from minikeras.keras_format.jsonio import parse_json
 from minikeras.keras_format.legacy_npz import NpzFile, write_npz
 from minikeras.keras_format.names import keras_snake_case
-from minikeras.keras_format.weights_h5 import WeightsFile, write_weights
+from minikeras.keras_format.weights_h5 import WeightsFile
+from minikeras.layers.budget import weight_budget
+from minikeras.models.keras_files import weights as model_weights
+from minikeras.models.keras_files.from_config import Reader, accepted_keys
+from minikeras.models.keras_files.to_config import model_config
 
 # the oldest Keras that reads the files written here (config keys of Keras 3.0)
 WRITES_KERAS_VERSION = "3.0.0"
 READS_KERAS_MAJOR = 3
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("minikeras")
+    except importlib.metadata.PackageNotFoundError:
+        return "(not installed)"
 
 
 def _atomic_write(path, data: bytes) -> None:
@@ -68,17 +80,16 @@ def _require_built(model) -> None:
 def save_model(model, filepath, overwrite: bool = True) -> None:
     """Write ``model`` (config, weights, compile settings, optimizer state) as a
     Keras 3 ``.keras`` file."""
-    from minikeras import __version__
     filepath = _check_target(filepath, overwrite, (".keras",), "a model file "
                              "(use save_weights for weights alone)")
     _require_built(model)
     metadata = {"keras_version": WRITES_KERAS_VERSION,
                 "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
-                "written_by": f"minikeras {__version__}"}
+                "written_by": f"minikeras {_version()}"}
     _atomic_write(filepath, write_archive([
         ("metadata.json", json.dumps(metadata).encode()),
         ("config.json", json.dumps(model_config(model)).encode()),
-        ("model.weights.h5", write_weights(model))]))
+        ("model.weights.h5", model_weights.write_weights(model))]))
 
 
 def save_weights(model, filepath, overwrite: bool = True) -> None:
@@ -90,7 +101,7 @@ def save_weights(model, filepath, overwrite: bool = True) -> None:
     if filepath.endswith(".weights.npz"):
         _atomic_write(filepath, write_npz(model.get_weights()))
     else:
-        _atomic_write(filepath, write_weights(model))
+        _atomic_write(filepath, model_weights.write_weights(model))
 
 
 # ---------------------------------------------------------------- loading
@@ -132,34 +143,18 @@ class _Weights:
 
     def load_into(self, model, include_optimizer: bool = True) -> None:
         if self.h5 is not None:
-            weights_h5.load_weights(model, self.h5, include_optimizer)
+            model_weights.load_weights(model, self.h5, include_optimizer)
         else:
-            _load_arrays(model, self.npz, self.path)
+            model_weights.load_npz_weights(model, self.npz, self.path)
 
     def close(self) -> None:
         if self.h5 is not None:
             self.h5.close()
 
 
-def _load_arrays(model, npz: NpzFile, path) -> None:
-    """The old format: the arrays of ``model.weights``, in order."""
-    variables = model.weights
-    shapes = npz.shapes()
-    if len(shapes) != len(variables):
-        raise FileFormatError(path, f'model "{model.name}" has {len(variables)} weights, '
-                                    f"the file holds {len(shapes)} arrays")
-    for variable, shape in zip(variables, shapes):
-        if tuple(shape) != variable.shape:
-            raise FileFormatError(path, f"weight {variable.name} has shape {variable.shape}, "
-                                        f"the file's array has shape {tuple(shape)}")
-    for variable, array in zip(variables, npz.arrays()):
-        variable.assign(array.astype(variable.dtype))
-
-
 def load_model(filepath, custom_objects=None, compile: bool = True,
                safe_mode: bool = True):
     """A model from a ``.keras`` file written by Keras 3 (3.0 ... 3.15) or minikeras."""
-    from minikeras.layers.budget import weight_budget
     with Archive(filepath) as archive:
         _metadata(archive)
         if "config.json" not in archive:
@@ -210,7 +205,7 @@ def load_weights(model, filepath) -> None:
         if not os.path.isfile(path):
             raise FileFormatError(path, "no such file")
         with open(path, "rb") as f:
-            _load_arrays(model, NpzFile(f.read(), path), path)
+            model_weights.load_npz_weights(model, NpzFile(f.read(), path), path)
         return
     if not path.endswith((".h5", ".hdf5")):
         raise ValueError(f"load_weights reads .weights.h5, .h5 (Keras 2), .keras and "
@@ -219,9 +214,9 @@ def load_weights(model, filepath) -> None:
         raise FileFormatError(path, "no such file")
     with WeightsFile(path, path) as weights:
         if weights.is_keras3_layout():
-            weights_h5.load_weights(model, weights)
+            model_weights.load_weights(model, weights)
         else:
-            keras2_h5.load_weights(model, weights)
+            model_weights.load_keras2_weights(model, weights)
 
 
 # ---------------------------------------------------------------- compile settings

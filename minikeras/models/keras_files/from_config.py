@@ -9,7 +9,7 @@ classes are looked up by name among minikeras's layers (or ``custom_objects``), 
 imported from the module the file names, and a ``Lambda``'s function is only re-created
 with ``safe_mode=False``.
 
->>> from minikeras.keras_format.config_out import model_config
+>>> from minikeras.models.keras_files.to_config import model_config
 >>> from minikeras.models import Sequential
 >>> from minikeras.layers import Dense
 >>> config = model_config(Sequential([Dense(2, input_shape=(3,))], name="tiny"))
