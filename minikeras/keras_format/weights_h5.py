@@ -139,13 +139,16 @@ class WeightsFile:
                                              f"{tuple(shape)}, the file's "
                                              f"{dataset.name.lstrip('/')} has shape "
                                              f"{tuple(dataset.shape)}")
+        if _is_bfloat16(dataset):  # Keras stores bfloat16 as 2 opaque bytes, marked
+            bits = self.guard(lambda: np.asarray(dataset[()]).view("<u2"))
+            return (bits.astype("<u4") << 16).view("<f4").astype(dtype, copy=False)
         return self.guard(lambda: np.asarray(dataset[()]).astype(dtype, copy=False))
 
     def check_dataset(self, dataset, name: str) -> None:
         if dataset.is_virtual or dataset.external:
             raise FileFormatError(self.path, f"{name} is a virtual or external dataset; "
                                              f"only data inside the file is read")
-        if dataset.dtype.kind not in "biuf":
+        if dataset.dtype.kind not in "biuf" and not _is_bfloat16(dataset):
             raise FileFormatError(self.path, f"{name} holds {dataset.dtype} values; weights "
                                              f"are numbers")
         declared = int(dataset.size) * dataset.dtype.itemsize
@@ -166,6 +169,11 @@ class WeightsFile:
             raise
         except H5_ERRORS as e:
             raise FileFormatError(self.path, f"the weights file is damaged ({e})") from None
+
+
+def _is_bfloat16(dataset) -> bool:
+    return dataset.dtype.itemsize == 2 and dataset.dtype.kind == "V" and \
+        dataset.attrs.get("dtype") in ("bfloat16", b"bfloat16")
 
 
 class LazyDataset:

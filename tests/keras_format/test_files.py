@@ -170,6 +170,21 @@ def test_links_and_non_numeric_datasets_are_refused(tmp_path, kind):
         model.load_weights(path)
 
 
+def test_bfloat16_weights_as_keras_stores_them_are_read(tmp_path):
+    """Keras writes bfloat16 variables as 2 opaque bytes with the attribute dtype."""
+    model = small()
+    path = tmp_path / "w.weights.h5"
+    model.save_weights(path)
+    bias = np.array([1.5, -2.25], "float32")
+    with h5py.File(path, "a") as f:
+        del f["layers/dense/vars/1"]
+        bits = (bias.view("<u4") >> 16).astype("<u2")  # exact in bfloat16
+        dataset = f["layers/dense/vars"].create_dataset("1", data=bits.view("V2"))
+        dataset.attrs["dtype"] = "bfloat16"
+    model.load_weights(path)
+    np.testing.assert_array_equal(model.get_weights()[1], bias)
+
+
 # ---------------------------------------------------------------- reading tolerantly
 def keras_dtype(name="float32"):
     return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": name},
