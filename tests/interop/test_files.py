@@ -271,13 +271,27 @@ def test_minikeras_only_features_keras_refuses_with_its_own_error(tmp_path):
 
 
 def test_keras_features_minikeras_lacks_are_clear_errors(tmp_path):
-    theirs = keras.Sequential([keras.Input((4, 4, 1)), keras.layers.Conv2D(2, 3),
-                               keras.layers.Flatten(), keras.layers.Dense(1)])
-    if hasattr(mk.layers, "Conv2D"):
-        pytest.skip("minikeras has Conv2D now: its own interop tests cover it")
-    theirs.save(tmp_path / "conv.keras")
-    with pytest.raises(ValueError, match=r"conv\.keras: unknown layer class 'Conv2D'"):
-        mk.models.load_model(tmp_path / "conv.keras")
+    """UnitNormalization stands for any Keras layer minikeras does not have (if it gains
+    one, pick another here)."""
+    theirs = keras.Sequential([keras.Input((4,)), keras.layers.UnitNormalization(),
+                               keras.layers.Dense(1)])
+    theirs.save(tmp_path / "unit.keras")
+    with pytest.raises(ValueError, match=r"unit\.keras: unknown layer class "
+                                         r"'UnitNormalization'"):
+        mk.models.load_model(tmp_path / "unit.keras")
+
+    constrained = keras.Sequential([keras.Input((4,)), keras.layers.Dense(
+        2, kernel_constraint=keras.constraints.MaxNorm(2.0))])
+    constrained.save(tmp_path / "constrained.keras")
+    with pytest.warns(UserWarning, match=r"constrained\.keras: .*no constraints"):
+        ours = mk.models.load_model(tmp_path / "constrained.keras")
+    x = rng.normal(size=(3, 4)).astype("float32")
+    assert_close(ours.predict(x, verbose=0), constrained.predict(x, verbose=0))
+
+    mixed = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, dtype="mixed_float16")])
+    mixed.save(tmp_path / "mixed.keras")
+    with pytest.raises(ValueError, match=r"mixed\.keras: .*dtype policy 'mixed_float16'"):
+        mk.models.load_model(tmp_path / "mixed.keras")
 
 
 def test_metadata_and_config_are_what_keras_writes(tmp_path):
