@@ -14,10 +14,20 @@ Two rules keep this safe. A buffer is never returned while a *view* of it is sti
 may return views say so, see the kernel contract in ``minikeras.kernels``), and arrays
 handed back to the caller as outputs leave the pool for good.
 
+The protocol, as the executor uses it for a kernel that accepts ``out=``, at slot s::
+
+    buffer = pool.offer(s)          # a free array shaped like s's last result, or None
+    result = kernel(*args, out=buffer) if buffer is not None else kernel(*args)
+    if result is not buffer:        # the first call, or a new shape
+        pool.received(s, result, buffer)
+
 >>> pool = BufferPool()
->>> a = pool.adopt(np.zeros(3))
->>> pool.give(a)
->>> pool.take((3,), np.dtype('float64')) is a
+>>> a = np.zeros(2048)
+>>> pool.offer(0) is None           # nothing known about slot 0 yet
+True
+>>> pool.received(0, a, None)       # slot 0 made a big array: remember it, adopt it
+>>> pool.give(a)                    # its last reader ran
+>>> pool.offer(0) is a              # the next call writes into it
 True
 """
 from __future__ import annotations
@@ -25,6 +35,9 @@ from __future__ import annotations
 from collections import defaultdict
 
 import numpy as np
+
+# Arrays smaller than this are cheap to allocate: not worth the pool's bookkeeping.
+POOL_MIN_SIZE = 1024
 
 
 class BufferPool:
@@ -39,6 +52,32 @@ class BufferPool:
     def __init__(self):
         self._free: dict[tuple, list[np.ndarray]] = defaultdict(list)
         self._owned: dict[int, np.ndarray] = {}
+        self._last: dict[int, tuple] = {}  # slot -> (shape, dtype) of its last result
+
+    def offer(self, slot: int) -> np.ndarray | None:
+        """A free buffer for ``slot``'s result: shaped like its last one, if one is free."""
+        last = self._last.get(slot)
+        return self.take(*last) if last is not None else None
+
+    def received(self, slot: int, result, offered) -> None:
+        """The kernel at ``slot`` returned a new array instead of filling ``offered``:
+        ``offered`` is free again, and ``result`` is adopted if it is worth reusing."""
+        if offered is not None:
+            self.give(offered)
+        if isinstance(result, np.ndarray) and result.size >= POOL_MIN_SIZE:
+            self._last[slot] = (result.shape, result.dtype)
+            self.adopt(result)
+        else:
+            self._last.pop(slot, None)
+
+    def end_call(self, slots, survivors, handed_out) -> None:
+        """After a call: buffers of values that had to survive it (update values,
+        gradients) can be reused next call; outputs handed to the caller leave the pool."""
+        for r in survivors:
+            if r in handed_out:
+                self.disown(slots[r])
+            elif slots[r] is not None:
+                self.give(slots[r])
 
     def adopt(self, array):
         """Let the pool reuse ``array`` once it is freed (only fresh, owning arrays)."""

@@ -34,7 +34,7 @@ FLOORS = [
     ("kernels", ["kernels"]),
     ("helpers", ["axes", "rng", "utils", "utils.*"]),
     ("tensors and ops", ["tensor", "ops", "ops.*"]),
-    ("graphs", ["autograd", "memory", "fusion", "graph"]),
+    ("graphs", ["autograd", "memory", "fusion", "placement", "updates", "graph"]),
     ("backend", ["backend"]),
     ("building blocks", ["activations", "initializers", "regularizers", "constraints",
                          "losses", "metrics", "optimizers", "optimizers.*"]),

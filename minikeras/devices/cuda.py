@@ -1003,10 +1003,10 @@ def rmsprop_step(p, v, g, lr, rho, epsilon):
             t(1 - rho), t(epsilon))
 
 
-# The fused steps are kept out of KERNELS: the optimizers use them wherever kernels.has()
-# finds them, and the executor runs in-place steps on host arrays only. To use them on
-# the GPU, the executor must call them with the variables' device copies (and mark those
-# newer), then add IN_PLACE_KERNELS to the table.
+# The fused steps are kept out of KERNELS, so on 'cuda' the compiler runs the optimizers'
+# plain update pairs. The executor could run them (its one update path writes into a
+# variable's GPU copy as well as into host memory): adding IN_PLACE_KERNELS to KERNELS
+# switches them on, once someone has measured them on a real GPU.
 IN_PLACE_KERNELS = {"sgd_momentum_step": sgd_momentum_step, "adam_step": adam_step,
                     "rmsprop_step": rmsprop_step}
 

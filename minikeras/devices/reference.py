@@ -361,34 +361,3 @@ def bernoulli_threshold(p: float) -> int:
 def random_bits16(rng, n: int) -> np.ndarray:
     """n random 16-bit integers from the generator's raw 64-bit stream."""
     return rng.bit_generator.random_raw((n + 3) // 4).view(np.uint16)[:n]
-
-
-# ---- fused optimizer steps (graph.InPlaceUpdate): they overwrite p and the slots ----
-# Each does exactly the arithmetic of the optimizer's symbolic update, in the same order,
-# so the fused and unfused paths give the same numbers.
-@kernel
-def sgd_momentum_step(p, m, g, lr, momentum, nesterov):
-    """m = momentum * m - lr * g; p += m (or p += momentum * m - lr * g, Nesterov)."""
-    step = lr * g
-    np.multiply(m, momentum, out=m)
-    np.subtract(m, step, out=m)
-    if nesterov:
-        p += momentum * m - step
-    else:
-        p += m
-
-
-@kernel
-def adam_step(p, m, v, g, alpha, beta_1, beta_2, epsilon):
-    """m += (g - m)(1 - b1); v += (g^2 - v)(1 - b2); p -= m * alpha / (sqrt(v) + eps)."""
-    m += (g - m) * (1 - beta_1)
-    v += (np.square(g) - v) * (1 - beta_2)
-    p -= m * alpha / (np.sqrt(v) + epsilon)
-
-
-@kernel
-def rmsprop_step(p, v, g, lr, rho, epsilon):
-    """v = rho v + (1 - rho) g^2; p -= lr * g / sqrt(v + eps)."""
-    np.multiply(v, rho, out=v)
-    v += (1 - rho) * np.square(g)
-    p -= lr * g / np.sqrt(v + epsilon)

@@ -79,23 +79,6 @@ OBJECT_KEY_SUFFIXES = {"_initializer": "initializer", "_regularizer": "regulariz
 # Keras class names of models; all are minikeras's Model or Sequential
 MODEL_CLASSES = {"Sequential": "Sequential", "Functional": "Model", "Model": "Model"}
 
-# Keras's optimizer variables after `iterations` and `learning_rate`: groups one after
-# the other; inside a group, the slots of each trained variable side by side (Adam:
-# m0, v0, m1, v1, ...). Names are the minikeras optimizer's lists of slots.
-OPTIMIZER_SLOTS: dict[str, tuple[tuple[str, ...], ...]] = {
-    "SGD": (("momentums",),),
-    "RMSprop": (("velocities",), ("momentums",), ("average_gradients",)),
-    "Adagrad": (("accumulators",),),
-    "Adadelta": (("accumulated_grads", "accumulated_delta_vars"),),
-    "Adam": (("momentums", "velocities"), ("velocity_hats",)),
-    "Adamax": (("momentums", "norms"),),
-    "Nadam": (("momentums", "velocities"),),
-}
-# scalar state shared by all variables, written last (as Keras 3.15 does; Keras 3.0 put
-# Nadam's product of momentum factors right after learning_rate: the reader takes both).
-OPTIMIZER_SCALARS: dict[str, tuple[str, ...]] = {"Nadam": ("u_product",)}
-
-
 def keras_snake_case(name: str) -> str:
     """Keras's ``to_snake_case``: the name a class gets in weight paths."""
     name = re.sub(r"\W+", "", name)

@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 from minikeras import optimizers
-from minikeras.keras_format.optimizer_state import keras_variables
 from minikeras.layers import Add, Concatenate, Dense, Dropout, Embedding, Flatten, Input
 from minikeras.models import Model, Sequential, load_model
 from minikeras.models.keras_files.paths import saveables
@@ -72,17 +71,6 @@ def test_a_table_entry_moves_a_layer_family_s_weights(monkeypatch):
     with WeightsFile(write_weights(model), "m") as f:
         assert [tuple(d.shape) for d in f.datasets("layers/recurrentish/cell/vars")] == \
             [(3, 2), (2,)]
-
-
-def test_keras_order_of_optimizer_variables_interleaves_slots():
-    model = small()
-    model.compile(optimizers.Adam(amsgrad=True), "mse")
-    model.fit(X, np.ones((5, 1)), verbose=0)
-    names = [v.name for v in keras_variables(model.optimizer)]
-    kinds = [n.rsplit("_", 1)[-1] if "/" in n else n for n in names]
-    assert names[:2] == ["iterations", "learning_rate"]
-    assert kinds[2:10] == ["momentum", "velocity"] * 4
-    assert kinds[10:] == ["hat"] * 4  # velocity_hat: after all the others, as in Keras
 
 
 # ---------------------------------------------------------------- errors
