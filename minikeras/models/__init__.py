@@ -6,7 +6,7 @@ from minikeras.models.sequential import Sequential  # noqa: F401
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """Load a model saved with ``model.save`` (a .keras zip; no code runs unless
     ``safe_mode=False`` and the model has Lambda layers)."""
-    from minikeras.models.keras_files import load_model as _load
+    from minikeras.models.keras_files.read import load_model as _load
     return _load(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
 
 

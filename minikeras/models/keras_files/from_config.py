@@ -181,7 +181,7 @@ class Reader:
             raise self.error(f"{where} cannot be made from its config: {e}") from e
 
     def _is_model_class(self, entry: dict) -> bool:
-        from minikeras.models import Model
+        from minikeras.models.model import Model
         cls = self._custom(entry)
         return isinstance(cls, type) and issubclass(cls, Model)
 
@@ -227,7 +227,7 @@ class Reader:
         return self._subclassed(custom, entry)
 
     def _sequential(self, config: dict):
-        from minikeras.models import Sequential
+        from minikeras.models.sequential import Sequential
         model = Sequential(name=config.get("name"))
         for entry in _list(config, "layers", self):
             model.add(self.layer(entry))
@@ -256,7 +256,7 @@ class Reader:
         shared by two branches may be listed before the layers that feed its second
         call, so calls wait until their inputs are made)."""
         from minikeras.layers.core import InputLayer
-        from minikeras.models import Model
+        from minikeras.models.model import Model
         entries = _mask_ops_removed(_list(config, "layers", self))
         made, pending, tensors = {}, [], {}
         for entry in entries:

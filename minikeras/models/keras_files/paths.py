@@ -94,26 +94,35 @@ def model_nodes(model) -> list:
     return graph_nodes(model.inputs, model.outputs)[0]
 
 
+# What kind of model an object is, asked of the object (this module is imported by the
+# models themselves, to save: it cannot import their classes).
+def is_model(obj) -> bool:
+    return hasattr(obj, "_is_graph_network")
+
+
+def is_sequential(obj) -> bool:
+    return is_model(obj) and hasattr(obj, "_stack")
+
+
+def is_graph_model(obj) -> bool:
+    """Sequential or functional: a graph of layers, not a subclass with its own call."""
+    return is_model(obj) and bool(obj._is_graph_network)
+
+
 def model_layers(model) -> list:
     """The ``layers`` list Keras walks: Sequential's stack (no InputLayer), a functional
     model's layers in Keras's order (InputLayers included)."""
-    from minikeras.models import Sequential
-    if isinstance(model, Sequential):
+    if is_sequential(model):
         return list(model.layers)
-    if getattr(model, "_is_graph_network", False):
+    if is_graph_model(model):
         return keras_layer_order(model)
     return []
-
-
-def _is_graph_model(obj) -> bool:
-    from minikeras.models import Model
-    return isinstance(obj, Model) and (getattr(obj, "_is_graph_network", False))
 
 
 def _children(obj) -> Iterator[tuple[str, object]]:
     """(attribute, layer or list of layers) held by ``obj``, in Keras's order."""
     from minikeras.layers import Layer
-    if _is_graph_model(obj):
+    if is_graph_model(obj):
         yield "layers", model_layers(obj)
         return  # a Sequential's or functional model's other attributes are its own
     def key(name):

@@ -29,7 +29,12 @@ from minikeras.keras_format.names import (
     keras_snake_case,
     layer_entry,
 )
-from minikeras.models.keras_files.paths import model_layers, model_nodes
+from minikeras.models.keras_files.paths import (
+    is_model,
+    is_sequential,
+    model_layers,
+    model_nodes,
+)
 
 
 def _is_builtin(obj) -> bool:
@@ -107,8 +112,7 @@ def _input_shapes(layer, nodes_in_model):
 def layer_entry_config(layer, nodes_in_model=None) -> dict:
     """The serialized layer: ``module``, ``class_name``, ``config``, ``registered_name``
     and, for layers with weights, ``build_config``."""
-    from minikeras.models import Model
-    if isinstance(layer, Model):
+    if is_model(layer):
         return model_entry(layer)
     entry = _serialized(layer, MODULES["layer"], layer_config(layer))
     if nodes_in_model is not None and layer.weights:
@@ -121,8 +125,7 @@ def layer_entry_config(layer, nodes_in_model=None) -> dict:
 # ---------------------------------------------------------------- models
 def model_entry(model) -> dict:
     """A model as a serialized object (top level, or nested as a layer)."""
-    from minikeras.models import Sequential
-    if isinstance(model, Sequential):
+    if is_sequential(model):
         return _sequential(model)
     if getattr(model, "_is_graph_network", False) and type(model).__module__.startswith(
             "minikeras."):
@@ -207,8 +210,8 @@ def _node_kwargs(node, structure) -> dict:
 
 
 def _subclassed(model) -> dict:
-    from minikeras.models import Model
-    overridden = type(model).get_config is not Model.get_config
+    # a subclass's own get_config, or else (minikeras's default) just its name
+    overridden = not type(model).get_config.__module__.startswith("minikeras.")
     config = model.get_config() if overridden else {"name": model.name,
                                                     "trainable": model.trainable}
     entry = _serialized(model, "keras", config)

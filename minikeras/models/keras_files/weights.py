@@ -1,5 +1,6 @@
 """A model's weights to and from the weight formats: Keras 3's ``model.weights.h5``
-(by path), Keras 2's ``.h5`` (by position) and minikeras's first npz (by order).
+(by path), Keras 2's ``.h5`` (by position) and minikeras's first npz (by order), and
+``load_weights_file``, which tells them apart (and reads the weights of a ``.keras``).
 
 Every array is checked against the variable it fills (count, shape) and read before any
 variable changes, so a file that does not fit leaves the model as it was.
@@ -17,9 +18,13 @@ True
 from __future__ import annotations
 
 import math
+import os
+import re
 
 from minikeras.keras_format import keras2_h5, optimizer_state
+from minikeras.keras_format.archive import Archive
 from minikeras.keras_format.errors import FileFormatError
+from minikeras.keras_format.jsonio import parse_json
 from minikeras.keras_format.legacy_npz import NpzFile
 from minikeras.keras_format.weights_h5 import LazyDataset, WeightsFile, write_groups
 from minikeras.models.keras_files.paths import own_variables, saveables, vars_path
@@ -114,3 +119,85 @@ def load_npz_weights(model, npz: NpzFile, path) -> None:
                                         f"the file's array has shape {tuple(shape)}")
     for variable, array in zip(variables, npz.arrays()):
         variable.assign(array.astype(variable.dtype))
+
+
+# ---------------------------------------------------------------- files
+READS_KERAS_MAJOR = 3
+
+
+def check_metadata(archive: Archive) -> dict:
+    if "metadata.json" not in archive:
+        return {}  # Keras never reads it; a file without it loads
+    metadata = parse_json(archive.read("metadata.json"), archive.path, "metadata.json")
+    if not isinstance(metadata, dict):
+        raise FileFormatError(archive.path, "metadata.json must hold a JSON object")
+    version = str(metadata.get("keras_version", ""))
+    major = re.match(r"\d+", version)
+    if major and int(major.group()) > READS_KERAS_MAJOR:
+        raise FileFormatError(archive.path, f"the file was written by Keras {version}, a "
+                                            f"newer format than minikeras reads (Keras "
+                                            f"{READS_KERAS_MAJOR}.x files)")
+    fmt = metadata.get("format")
+    if fmt is not None and fmt != "minikeras-1":
+        raise FileFormatError(archive.path, f"the file is in format {fmt!r}, newer than "
+                                            f"this minikeras reads (minikeras-1 and Keras 3)")
+    return metadata
+
+
+class ArchiveWeights:
+    """The weights of a ``.keras`` archive, in whichever format it holds (``total``: how
+    many numbers they declare, the most a model built from the file may create)."""
+
+    def __init__(self, archive: Archive):
+        self.path = archive.path
+        if "model.weights.h5" in archive:
+            self.h5 = WeightsFile(archive.read("model.weights.h5"), archive.path)
+            self.npz = None
+            self.total = self.h5.total_elements()
+        elif "model.weights.npz" in archive:
+            self.h5 = None
+            self.npz = NpzFile(archive.read("model.weights.npz"), archive.path)
+            self.total = self.npz.total_elements()
+        else:
+            raise FileFormatError(archive.path, f"the archive holds no weights "
+                                                f"(model.weights.h5); it holds {archive.names}")
+
+    def load_into(self, model, include_optimizer: bool = True) -> None:
+        if self.h5 is not None:
+            load_weights(model, self.h5, include_optimizer)
+        else:
+            load_npz_weights(model, self.npz, self.path)
+
+    def close(self) -> None:
+        if self.h5 is not None:
+            self.h5.close()
+
+
+def load_weights_file(model, filepath) -> None:
+    """Fill ``model`` (built) from a weights file or the weights of a ``.keras`` file."""
+    path = os.fspath(filepath)
+    if path.endswith(".keras"):
+        with Archive(path) as archive:
+            check_metadata(archive)
+            weights = ArchiveWeights(archive)
+            try:
+                weights.load_into(model)
+            finally:
+                weights.close()
+        return
+    if path.endswith(".npz"):
+        if not os.path.isfile(path):
+            raise FileFormatError(path, "no such file")
+        with open(path, "rb") as f:
+            load_npz_weights(model, NpzFile(f.read(), path), path)
+        return
+    if not path.endswith((".h5", ".hdf5")):
+        raise ValueError(f"load_weights reads .weights.h5, .h5 (Keras 2), .keras and "
+                         f".weights.npz files, got {path!r}")
+    if not os.path.isfile(path):
+        raise FileFormatError(path, "no such file")
+    with WeightsFile(path, path) as weights:
+        if weights.is_keras3_layout():
+            load_weights(model, weights)
+        else:
+            load_keras2_weights(model, weights)

@@ -1,0 +1,103 @@
+"""Reading a model from a ``.keras`` file written by Keras 3 (3.0 ... 3.15) or minikeras:
+the archive is checked, the model is built from ``config.json`` with no more weights than
+the file holds (``minikeras.layers.budget``), compiled from its ``compile_config``, then
+filled: model weights, then optimizer state.
+
+>>> import os, tempfile, numpy as np
+>>> from minikeras.models import Sequential
+>>> from minikeras.layers import Dense
+>>> model = Sequential([Dense(2, input_shape=(3,))])
+>>> path = os.path.join(tempfile.mkdtemp(), "tiny.keras")
+>>> model.save(path)
+>>> np.array_equal(load_model(path).get_weights()[0], model.get_weights()[0])
+True
+"""
+from __future__ import annotations
+
+import warnings
+
+from minikeras.keras_format.archive import Archive
+from minikeras.keras_format.errors import FileFormatError
+from minikeras.keras_format.jsonio import parse_json
+from minikeras.keras_format.names import keras_snake_case
+from minikeras.layers.budget import weight_budget
+from minikeras.models.keras_files.from_config import Reader, accepted_keys
+from minikeras.models.keras_files.weights import ArchiveWeights, check_metadata
+
+
+def load_model(filepath, custom_objects=None, compile: bool = True,
+               safe_mode: bool = True):
+    """A model from a ``.keras`` file written by Keras 3 (3.0 ... 3.15) or minikeras."""
+    with Archive(filepath) as archive:
+        check_metadata(archive)
+        if "config.json" not in archive:
+            raise FileFormatError(archive.path, f"not a Keras model file: it has no "
+                                                f"config.json (it holds {archive.names})")
+        config = parse_json(archive.read("config.json"), archive.path, "config.json")
+        if not isinstance(config, dict):
+            raise FileFormatError(archive.path, "config.json must hold a JSON object")
+        weights = ArchiveWeights(archive)
+        try:
+            reader = Reader(archive.path, custom_objects, safe_mode,
+                            minikeras_v1=str(config.get("module", "")).startswith("minikeras"))
+            with weight_budget(weights.total, reader.error):
+                model = _guarded(archive.path, "rebuilt from config.json",
+                                 lambda: reader.model(config))
+            if compile and config.get("compile_config"):
+                _compile(model, config["compile_config"], reader)
+            _guarded(archive.path, "filled with the file's weights",
+                     lambda: weights.load_into(model))
+        finally:
+            weights.close()
+    return model
+
+
+def _guarded(path, what: str, fn):
+    try:
+        return fn()
+    except (FileFormatError, MemoryError):
+        raise
+    except Exception as e:
+        raise FileFormatError(path, f"the model cannot be {what}: {type(e).__name__}: {e}") \
+            from e
+
+
+# ---------------------------------------------------------------- compile settings
+def _compile(model, config: dict, reader: Reader) -> None:
+    from minikeras import losses, optimizers
+
+    def loss(spec):
+        if isinstance(spec, list):
+            return [loss(s) for s in spec]
+        if isinstance(spec, dict) and "class_name" in spec and "config" in spec:
+            cls = getattr(losses, spec["class_name"], None)
+            config = spec["config"]
+            if isinstance(cls, type) and isinstance(config, dict):
+                keys = accepted_keys(cls)
+                config = {k: v for k, v in config.items() if keys is None or k in keys}
+            return losses.get({"class_name": spec["class_name"], "config": config})
+        if isinstance(spec, dict):  # one loss per output name
+            return {k: loss(v) for k, v in spec.items()}
+        return spec
+
+    def metric(spec):
+        if isinstance(spec, list):
+            return [metric(s) for s in spec]
+        if isinstance(spec, dict) and "class_name" in spec:
+            name = (spec.get("config") or {}).get("name") if isinstance(spec.get("config"),
+                                                                        dict) else None
+            return name or keras_snake_case(spec["class_name"])
+        if isinstance(spec, dict):
+            return {k: metric(v) for k, v in spec.items()}
+        return spec
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            model.compile(optimizer=optimizers.deserialize(config.get("optimizer")),
+                          loss=loss(config.get("loss")),
+                          metrics=metric(config.get("metrics")) or None,
+                          loss_weights=config.get("loss_weights"))
+    except Exception as e:
+        raise reader.error(f"the model's compile settings cannot be used ({e}); pass "
+                           f"compile=False to load it uncompiled") from e
