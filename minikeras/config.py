@@ -18,6 +18,8 @@ import json
 import os
 from pathlib import Path
 
+from minikeras.utils.io import atomic_write
+
 FLOATX_CHOICES = ("float16", "float32", "float64")
 DATA_FORMATS = ("channels_last", "channels_first")
 # Keras 1 called the orderings after the backends that used them.
@@ -136,10 +138,6 @@ def set_device(value: str) -> None:
 
 def save() -> Path:
     """Write the current settings to ``minikeras.json`` (atomically) and return its path."""
-    folder = home()
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "minikeras.json"
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(_load(), indent=4) + "\n")
-    os.replace(tmp, path)
+    path = home() / "minikeras.json"
+    atomic_write(path, (json.dumps(_load(), indent=4) + "\n").encode())
     return path

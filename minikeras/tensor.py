@@ -18,6 +18,7 @@ import linecache
 import os
 import sys
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -246,10 +247,44 @@ class Variable(Tensor):
     @staticmethod
     def _now(value):
         """Symbolic deltas (e.g. K.sum(x, axis=0)) are evaluated right away."""
-        if isinstance(value, Tensor):
-            from minikeras.graph import evaluate
-            return evaluate(value)
-        return value
+        if not isinstance(value, Tensor):
+            return value
+        if _evaluate is None:
+            raise RuntimeError(f"{value.name} is symbolic: import minikeras.backend (which "
+                               f"can run graphs) to assign it to a variable")
+        return _evaluate(value)
 
 
+def topological_order(outputs: Iterable[Tensor]) -> list[Tensor]:
+    """All nodes the outputs depend on, each after every node it reads."""
+    order, seen = [], set()
+    for out in outputs:
+        stack = [(out, False)]
+        while stack:
+            node, inputs_done = stack.pop()
+            if inputs_done:
+                order.append(node)
+                continue
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            stack.append((node, True))
+            stack.extend((i, False) for i in reversed(node.inputs) if id(i) not in seen)
+    return order
+
+
+# How a symbolic value is turned into an array (for ``assign_add(K.sum(x))``): running a
+# graph is the executor's job (graph.py, built on this module), which sets it here.
+_evaluate: Callable | None = None
+
+
+def use_evaluator(evaluate: Callable) -> None:
+    """Let variables evaluate symbolic values they are assigned (graph.py calls this)."""
+    global _evaluate
+    _evaluate = evaluate
+
+
+# The operators above build their nodes with minikeras.ops, which builds on this module:
+# the one import circle of the house, closed here at the very end (ops is complete by the
+# time an operator runs).
 from minikeras import ops

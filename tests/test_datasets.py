@@ -167,27 +167,6 @@ def test_cache_with_wrong_dtype_is_reported(monkeypatch):
         mnist.load_data()
 
 
-def test_atomic_write_leaves_nothing_when_writing_fails(tmp_path):
-    dest = tmp_path / "sub" / "data.npz"
-
-    def write_half(f):
-        f.write(b"half a file")
-        raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        mnist._atomic_write(dest, write_half)
-    assert list(dest.parent.iterdir()) == []
-
-    dest.write_bytes(b"old")
-    with pytest.raises(KeyboardInterrupt):
-        mnist._atomic_write(dest, write_half)
-    assert dest.read_bytes() == b"old"  # the old file is never half-overwritten
-
-    mnist._atomic_write(dest, lambda f: f.write(b"new"))
-    assert dest.read_bytes() == b"new"
-    assert list(dest.parent.iterdir()) == [dest]
-
-
 def _npz_bytes(arrays):
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)

@@ -18,15 +18,15 @@ from __future__ import annotations
 import gzip
 import hashlib
 import importlib.util
-import os
+import io
 import pickle
-import tempfile
 import urllib.request
 from pathlib import Path
 
 import numpy as np
 
 from minikeras import config
+from minikeras.utils.io import atomic_write
 
 URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
@@ -64,7 +64,9 @@ def _fill_cache(cache: Path) -> None:
     source = find_package_file()
     if source is not None:
         arrays = arrays_from_pickle(source)
-        _atomic_write(cache, lambda f: np.savez(f, **arrays))
+        buffer = io.BytesIO()
+        np.savez(buffer, **arrays)
+        atomic_write(cache, buffer.getvalue())
         return
     try:
         download(URL, cache, SHA256, timeout=DOWNLOAD_TIMEOUT)
@@ -192,22 +194,4 @@ def download(url: str, dest: Path, sha256: str, timeout: float = DOWNLOAD_TIMEOU
     digest = hashlib.sha256(data).hexdigest()
     if digest != sha256:
         raise OSError(f"{url}: SHA-256 is {digest}, expected {sha256}")
-    _atomic_write(dest, lambda f: f.write(data))
-
-
-def _atomic_write(dest: Path, write) -> None:
-    """Call ``write(file)`` on a temporary file beside ``dest``, then rename it into place.
-
-    A reader sees either no file or the whole file, never half of one.
-    """
-    dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=dest.name + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; this is public data
-        os.replace(tmp, dest)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    atomic_write(dest, data)

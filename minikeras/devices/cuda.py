@@ -701,10 +701,7 @@ def sum_like(g, x):
     g = _dev(g)
     if tuple(g.shape) == tuple(x.shape):
         return g
-    extra = g.ndim - x.ndim
-    axes = tuple(range(extra)) + tuple(i + extra for i, d in enumerate(x.shape)
-                                       if d == 1 and g.shape[i + extra] != 1)
-    return reshape(sum_(g, axes, False), x.shape)
+    return reshape(sum_(g, reference.broadcast_axes(g.shape, x.shape), False), x.shape)
 
 
 def broadcast_like(g, x):

@@ -190,14 +190,24 @@ def log_softmax(x, axis):
 
 
 # ---- broadcasting ----
+def broadcast_axes(g_shape, x_shape) -> tuple:
+    """The axes along which an array of ``x_shape`` was broadcast to ``g_shape``: the
+    leading ones it lacked, and those where it had size 1. (Summing a gradient of
+    ``g_shape`` over them gives one of ``x_shape``.)
+
+    >>> broadcast_axes((4, 2, 3), (2, 1))
+    (0, 2)
+    """
+    extra = len(g_shape) - len(x_shape)
+    return tuple(range(extra)) + tuple(i + extra for i, d in enumerate(x_shape)
+                                       if d == 1 and g_shape[i + extra] != 1)
+
+
 @kernel(returns_view=True)
 def sum_like(g, x):
     if g.shape == x.shape:
         return g
-    extra = g.ndim - x.ndim
-    axes = tuple(range(extra)) + tuple(i + extra for i, d in enumerate(x.shape)
-                                       if d == 1 and g.shape[i + extra] != 1)
-    return np.sum(g, axis=axes).reshape(x.shape)
+    return np.sum(g, axis=broadcast_axes(g.shape, x.shape)).reshape(x.shape)
 
 
 @kernel(returns_view=True)

@@ -1,5 +1,5 @@
 """Core layers: Input, Dense, Activation, Dropout, Flatten, Reshape, Permute,
-RepeatVector, Lambda, Masking and Embedding.
+RepeatVector, Masking and Embedding (Lambda has a file of its own, lambda_layer.py).
 
 The seed's MNIST model is built from three of them:
 
@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from minikeras import activations, config, initializers, ops
+from minikeras import activations, config, initializers, ops, regularizers
 from minikeras import backend as K
 from minikeras.layers.base import InputSpec, Layer, Node
 from minikeras.tensor import format_shape
@@ -287,36 +287,6 @@ class RepeatVector(Layer):
         return {**super().get_config(), "n": self.n}
 
 
-class Lambda(Layer):
-    """Wrap any function of tensors as a layer: ``Lambda(lambda x: x ** 2)``.
-
-    A saved Lambda stores the function's source code; loading it runs that code, so
-    ``load_model`` only does so with ``safe_mode=False``.
-
-    >>> import numpy as np
-    >>> Lambda(lambda x: x * 2)(np.array([1.0, 2.0]))
-    Array([2., 4.], dtype=float32)
-    """
-
-    def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
-        super().__init__(**kwargs)
-        self.function = function
-        self._output_shape = output_shape
-        self.mask = mask
-        self.arguments = dict(arguments or {})
-
-    def call(self, inputs):
-        return self.function(inputs, **self.arguments)
-
-    def compute_mask(self, inputs, mask=None):
-        return self.mask(inputs, mask) if callable(self.mask) else self.mask
-
-    def get_config(self) -> dict:
-        from minikeras.saving import serialize_function
-        return {**super().get_config(), "function": serialize_function(self.function),
-                "output_shape": self._output_shape, "arguments": self.arguments}
-
-
 class Masking(Layer):
     """Marks timesteps whose features all equal ``mask_value`` as padding, and zeroes them.
 
@@ -394,10 +364,8 @@ class Embedding(Layer):
 
 
 def _regularizer(identifier):
-    from minikeras import regularizers
     return regularizers.get(identifier)
 
 
 def _serialize_regularizer(reg):
-    from minikeras import regularizers
     return regularizers.serialize(reg)

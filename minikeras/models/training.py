@@ -22,7 +22,9 @@ import warnings
 import numpy as np
 
 from minikeras import backend as K
-from minikeras import config
+from minikeras import config, losses, optimizers
+from minikeras import metrics as metrics_module
+from minikeras.callbacks import CallbackList, History
 from minikeras.models.data import (
     batches,
     check_inputs,
@@ -30,7 +32,9 @@ from minikeras.models.data import (
     to_arrays,
     to_target_arrays,
 )
+from minikeras.rng import new_generator
 from minikeras.tensor import Origin, format_shape
+from minikeras.utils.progbar import Progbar
 
 
 class Trainer:
@@ -47,8 +51,6 @@ class Trainer:
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
                 weighted_metrics=None, class_mode=None, **kwargs) -> None:
         """Choose the optimizer, the loss (one per output, or one for all) and metrics."""
-        from minikeras import losses, optimizers
-        from minikeras import metrics as metrics_module
         if class_mode is not None:
             warnings.warn("compile(class_mode=...) is a Keras 1 argument and has no effect "
                           "(the loss decides how classes are treated)", DeprecationWarning,
@@ -103,8 +105,6 @@ class Trainer:
 
     def _build_objective(self, training: bool, target_ndims):
         """(inputs + targets, loss, metric names, metric tensors) for train or test."""
-        from minikeras import losses
-        from minikeras import metrics as metrics_module
         for layer in [self, *self._all_layers()]:
             layer._losses.clear()  # as Keras 3: a layer's losses are those of its last call
         outputs = self.symbolic_outputs(training=training)
@@ -209,7 +209,6 @@ class Trainer:
         ``validation_split`` holds out the *last* fraction of the samples (taken before
         shuffling) and reports ``val_`` metrics on it after each epoch. Returns a History.
         """
-        from minikeras.callbacks import CallbackList, History
         self._require_compiled("training it")
         if nb_epoch is not None:  # Keras 1
             epochs = nb_epoch
@@ -287,7 +286,6 @@ class Trainer:
         names = self._test_function([a.ndim for a in ys])[1]
         verbose = 1 if verbose == "auto" else int(verbose)
         if verbose:
-            from minikeras.utils.progbar import Progbar
             n_steps = math.ceil(len(xs[0]) / (batch_size or 32))
             Progbar(n_steps, verbose=verbose).update(n_steps, list(zip(names, values)),
                                                      finalize=True)
@@ -328,19 +326,28 @@ class Trainer:
         outs = self._predict_function()(xs)
         return outs[0] if len(outs) == 1 else outs
 
-    # ---------------------------------------------------------------- saving
-    def save(self, filepath, overwrite=True, **kwargs) -> None:
-        """Save architecture, weights and compile settings to a ``.keras`` zip file."""
-        from minikeras.models.keras_files import save_model
-        save_model(self, filepath, overwrite=overwrite)
+    # ---------------------------------------------------------------- compile settings
+    def get_compile_config(self) -> dict:
+        """What ``compile`` was given, JSON-ready (the optimizer with its settings; losses
+        and metrics by name), so that ``compile_from_config`` can compile a copy."""
+        def plain(spec):
+            if spec is None or isinstance(spec, (str, int, float)):
+                return spec
+            if isinstance(spec, (list, tuple)):
+                return [plain(s) for s in spec]
+            if isinstance(spec, dict):
+                return {k: plain(v) for k, v in spec.items()}
+            return getattr(spec, "name", None) or getattr(spec, "__name__", None)
 
-    def save_weights(self, filepath, overwrite=True) -> None:
-        from minikeras.models.keras_files import save_weights
-        save_weights(self, filepath, overwrite=overwrite)
+        return {"optimizer": optimizers.serialize(self.optimizer), "loss": plain(self.loss),
+                "metrics": plain(self._metrics_spec), "loss_weights": plain(self._loss_weights)}
 
-    def load_weights(self, filepath) -> None:
-        from minikeras.models.keras_files import load_weights
-        load_weights(self, filepath)
+    def compile_from_config(self, config: dict) -> None:
+        """Compile as ``get_compile_config`` describes (a fresh optimizer with the same
+        settings)."""
+        self.compile(optimizer=optimizers.deserialize(config["optimizer"]),
+                     loss=config["loss"], metrics=config["metrics"],
+                     loss_weights=config["loss_weights"])
 
 
 def _flat_names(metrics) -> list:
@@ -363,14 +370,12 @@ def _result(names, values, return_dict):
 
 
 def _shuffle_generator() -> np.random.Generator:
-    from minikeras.ops.random import new_generator
     return new_generator()
 
 
 def _epoch_bar(verbose, epoch, epochs, steps):
     if not verbose:
         return None
-    from minikeras.utils.progbar import Progbar
     if epochs > 1:  # as Keras's ProgbarLogger
         print(f"Epoch {epoch + 1}/{epochs}")
     return Progbar(steps, verbose=verbose)

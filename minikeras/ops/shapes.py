@@ -15,6 +15,7 @@ import math
 
 import numpy as np
 
+from minikeras import config
 from minikeras.axes import normalize_axis
 from minikeras.ops.core import Op, ShapeError, Tensor, as_tensors, format_shape
 
@@ -308,7 +309,6 @@ _ONE_HOT = Op("one_hot", lambda indices, num_classes, dtype:
 
 def one_hot(indices, num_classes: int, dtype=None) -> Tensor:
     """Integer class ids -> rows with a single 1 (no gradient)."""
-    from minikeras import config
     if not isinstance(indices, Tensor):
         indices = as_tensors(np.asarray(indices, dtype="int64"))[0]
     return _ONE_HOT(indices, num_classes=int(num_classes), dtype=dtype or config.floatx())

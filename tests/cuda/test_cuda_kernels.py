@@ -548,7 +548,7 @@ def _walk(fn, feeds, kernels, upload, download):
 def _evaluate(tensors, known):
     """Values of ``tensors`` on the reference kernels, given the values already ``known``
     (by node id) of the nodes they are computed from."""
-    from minikeras.graph import topological_order
+    from minikeras.tensor import topological_order
     values = dict(known)
     for node in topological_order(tensors):
         if id(node) not in values:

@@ -1,5 +1,5 @@
 """A model to and from Keras 3's files: the model's side of the formats (the bytes and
-plain data are ``minikeras.keras_format``'s).
+plain data are ``minikeras.saving``'s).
 
 * ``paths.py``: where each layer's weights go (Keras's layer order and numbering);
 * ``to_config.py``: the model as Keras's ``config.json``; ``from_config.py``: a model
@@ -7,10 +7,10 @@ plain data are ``minikeras.keras_format``'s).
 * ``weights.py``: weights and optimizer state in and out, and which weights file is which
   (``*.weights.h5``, a ``.keras`` file's weights, Keras 2 ``.h5``, old ``*.weights.npz``);
 * ``write.py``: ``save_model`` (``metadata.json``, ``config.json``, ``model.weights.h5``)
-  and ``save_weights``; ``read.py``: ``load_model``.
+  and ``save_weights``.
 
-The models import this package to save; ``read.py`` imports the models to rebuild them,
-so it is reached as ``minikeras.models.load_model``, not from here.
+``load_model`` is ``minikeras.models.loading``'s: the models import this package to save,
+and only loading (which imports the model classes to rebuild them) uses ``from_config``.
 
 >>> import tempfile, os, numpy as np
 >>> from minikeras.models import Sequential, load_model

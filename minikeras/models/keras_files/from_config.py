@@ -31,8 +31,9 @@ import warnings
 
 import numpy as np
 
-from minikeras.keras_format.errors import FileFormatError
-from minikeras.keras_format.names import MODEL_CLASSES, OBJECT_KEY_SUFFIXES
+from minikeras.layers.lambda_layer import deserialize_function, lambda_namespace
+from minikeras.saving.errors import FileFormatError
+from minikeras.saving.names import MODEL_CLASSES, OBJECT_KEY_SUFFIXES
 
 
 def accepted_keys(cls) -> set[str] | None:
@@ -83,7 +84,7 @@ class Reader:
     >>> Reader("m.keras").layer({"class_name": "Conv9D", "config": {}})
     Traceback (most recent call last):
     ...
-    minikeras.keras_format.errors.FileFormatError: m.keras: unknown layer class 'Conv9D' (module None): minikeras has no such layer; if it is your own, pass it in custom_objects={'Conv9D': Conv9D}
+    minikeras.saving.errors.FileFormatError: m.keras: unknown layer class 'Conv9D' (module None): minikeras has no such layer; if it is your own, pass it in custom_objects={'Conv9D': Conv9D}
     """
 
     def __init__(self, path, custom_objects: dict | None = None, safe_mode: bool = True,
@@ -196,16 +197,13 @@ class Reader:
                              f"safe_mode=False to load_model")
         config = spec.get("config") or {}
         if "source" in config:
-            from minikeras.saving import deserialize_function
             return deserialize_function(spec, safe_mode=False)
         if "code" in config:  # written by Keras: marshalled bytecode
             code = marshal.loads(base64.decodebytes(config["code"].encode("ascii")))
             closure = config.get("closure")
             cells = tuple(types.CellType(v) for v in closure) if closure else None
-            from minikeras.saving import _lambda_namespace
             defaults = tuple(config["defaults"]) if config.get("defaults") else None
-            return types.FunctionType(code, _lambda_namespace(), code.co_name, defaults,
-                                      cells)
+            return types.FunctionType(code, lambda_namespace(), code.co_name, defaults, cells)
         raise self.error(f"{where}: its function has neither source nor code")
 
     # ---------------------------------------------------------------- models

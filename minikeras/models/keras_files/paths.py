@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from minikeras.keras_format.names import keras_snake_case, layer_entry, unique_name
+from minikeras.saving.names import keras_snake_case, layer_entry, unique_name
 
 
 def _node_of(tensor):

@@ -23,17 +23,17 @@ import base64
 import json
 import marshal
 
-from minikeras.keras_format.names import (
-    MODULES,
-    OBJECT_KEY_SUFFIXES,
-    keras_snake_case,
-    layer_entry,
-)
 from minikeras.models.keras_files.paths import (
     is_model,
     is_sequential,
     model_layers,
     model_nodes,
+)
+from minikeras.saving.names import (
+    MODULES,
+    OBJECT_KEY_SUFFIXES,
+    keras_snake_case,
+    layer_entry,
 )
 
 

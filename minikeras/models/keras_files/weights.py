@@ -7,7 +7,7 @@ variable changes, so a file that does not fit leaves the model as it was.
 
 >>> from minikeras.models import Sequential
 >>> from minikeras.layers import Dense
->>> from minikeras.keras_format.weights_h5 import WeightsFile
+>>> from minikeras.saving.weights_h5 import WeightsFile
 >>> model = Sequential([Dense(2, input_shape=(3,))])
 >>> other = Sequential([Dense(2, input_shape=(3,))])
 >>> with WeightsFile(write_weights(model), "m.weights.h5") as f:
@@ -21,13 +21,13 @@ import math
 import os
 import re
 
-from minikeras.keras_format import keras2_h5, optimizer_state
-from minikeras.keras_format.archive import Archive
-from minikeras.keras_format.errors import FileFormatError
-from minikeras.keras_format.jsonio import parse_json
-from minikeras.keras_format.legacy_npz import NpzFile
-from minikeras.keras_format.weights_h5 import LazyDataset, WeightsFile, write_groups
 from minikeras.models.keras_files.paths import own_variables, saveables, vars_path
+from minikeras.saving import keras2_h5, optimizer_state
+from minikeras.saving.archive import Archive
+from minikeras.saving.errors import FileFormatError
+from minikeras.saving.jsonio import parse_json
+from minikeras.saving.legacy_npz import NpzFile
+from minikeras.saving.weights_h5 import LazyDataset, WeightsFile, write_groups
 
 
 def write_weights(model, include_optimizer: bool = True) -> bytes:

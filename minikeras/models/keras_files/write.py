@@ -16,10 +16,11 @@ import importlib.metadata
 import json
 import os
 
-from minikeras.keras_format.archive import write_archive
-from minikeras.keras_format.legacy_npz import write_npz
 from minikeras.models.keras_files import weights as model_weights
 from minikeras.models.keras_files.to_config import model_config
+from minikeras.saving.archive import write_archive
+from minikeras.saving.legacy_npz import write_npz
+from minikeras.utils.io import atomic_write
 
 # the oldest Keras that reads the files written here (config keys of Keras 3.0)
 WRITES_KERAS_VERSION = "3.0.0"
@@ -34,7 +35,6 @@ def _version() -> str:
 
 
 def _atomic_write(path, data: bytes) -> None:
-    from minikeras.saving import atomic_write
     atomic_write(path, data)
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from minikeras import config
 from minikeras.ops.activations import log_softmax, relu, softmax, softplus
 from minikeras.ops.broadcast import unbroadcast
-from minikeras.ops.core import Op, Tensor, as_tensors
+from minikeras.ops.core import Op, Tensor, as_tensors, broadcasting
 from minikeras.ops.elementwise import cast, clip, greater, log, negative, where
 from minikeras.ops.reductions import sum
 from minikeras.ops.shapes import expand_dims, one_hot, squeeze
@@ -29,7 +29,6 @@ def _logits_of(output: Tensor, op_name: str) -> Tensor | None:
 
 # ---- softmax + crossentropy as one op, with a one-kernel gradient ----
 def _softmax_xent_infer(target, logits, axis):
-    from minikeras.ops.core import broadcasting
     shape, dtype = broadcasting(target, logits)
     return tuple(d for i, d in enumerate(shape) if i != axis), dtype
 

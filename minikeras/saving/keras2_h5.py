@@ -29,7 +29,7 @@ import math
 import h5py
 import numpy as np
 
-from minikeras.keras_format.errors import FileFormatError
+from minikeras.saving.errors import FileFormatError
 
 MAX_ATTRIBUTE_BYTES = 16 << 20
 

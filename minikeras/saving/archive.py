@@ -26,7 +26,7 @@ import time
 import zipfile
 import zlib
 
-from minikeras.keras_format.errors import FileFormatError, human_size
+from minikeras.saving.errors import FileFormatError, human_size
 
 MAX_EXPANSION = 100            # deflate cannot exceed ~1032:1; genuine weights are ~1:1
 EXPANSION_FLOOR = 1 << 20      # small members may compress well (a config full of nulls)
@@ -48,7 +48,7 @@ class Archive:
     >>> Archive(io.BytesIO(b"not a zip"), "m.keras")
     Traceback (most recent call last):
     ...
-    minikeras.keras_format.errors.FileFormatError: m.keras: not a readable zip archive (File is not a zip file)
+    minikeras.saving.errors.FileFormatError: m.keras: not a readable zip archive (File is not a zip file)
     """
 
     def __init__(self, source, path=None):

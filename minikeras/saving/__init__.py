@@ -15,4 +15,4 @@ back (which layer's weights go where, the model as Keras's config) is the model'
 Reading is bounded and never runs code; every failure to read a file is a
 ``FileFormatError``, a ``ValueError`` that names the file.
 """
-from minikeras.keras_format.errors import FileFormatError  # noqa: F401
+from minikeras.saving.errors import FileFormatError  # noqa: F401

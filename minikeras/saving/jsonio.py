@@ -8,14 +8,14 @@ end in a ``RecursionError``. The depth is counted first, in one pass without rec
 >>> parse_json(b"[" * 500 + b"]" * 500, "m.keras", "config.json")
 Traceback (most recent call last):
 ...
-minikeras.keras_format.errors.FileFormatError: m.keras: config.json is nested 500 levels deep; a model config needs at most 100
+minikeras.saving.errors.FileFormatError: m.keras: config.json is nested 500 levels deep; a model config needs at most 100
 """
 from __future__ import annotations
 
 import json
 import re
 
-from minikeras.keras_format.errors import FileFormatError
+from minikeras.saving.errors import FileFormatError
 
 MAX_DEPTH = 100  # a model nested in a model ... still needs fewer than 40
 _STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"')

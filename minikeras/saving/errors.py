@@ -3,7 +3,7 @@
 >>> raise FileFormatError("model.keras", "config.json is not valid JSON")
 Traceback (most recent call last):
 ...
-minikeras.keras_format.errors.FileFormatError: model.keras: config.json is not valid JSON
+minikeras.saving.errors.FileFormatError: model.keras: config.json is not valid JSON
 """
 from __future__ import annotations
 
@@ -21,9 +21,10 @@ class FileFormatError(ValueError):
     """
 
     def __init__(self, path, problem: str):
-        self.path = os.fspath(path) if path is not None else "<file>"
+        self.path = os.fspath(path) if path is not None else None
         self.problem = problem
-        super().__init__(f"{self.path}: {problem}")
+        # a config in memory (path None) has no file to name
+        super().__init__(problem if path is None else f"{self.path}: {problem}")
 
 
 def human_size(n: int) -> str:

@@ -13,8 +13,8 @@ import pytest
 from minikeras import optimizers
 from minikeras.layers import Add, Concatenate, Dense, Dropout, Embedding, Flatten, Input
 from minikeras.models import Model, Sequential, load_model
+from minikeras.models import serialize as minikeras_v1_config
 from minikeras.models.keras_files.paths import saveables
-from minikeras.saving import model_config as minikeras_v1_config
 
 X = np.random.default_rng(0).normal(size=(5, 3)).astype("float32")
 
@@ -55,8 +55,8 @@ def test_weight_paths_number_class_names_per_list_and_nest_models():
 def test_a_table_entry_moves_a_layer_family_s_weights(monkeypatch):
     """A layer whose own weights Keras keeps in a sub-object (recurrent layers: the cell)
     needs one entry in names.LAYERS; the paths follow for writing and reading."""
-    from minikeras.keras_format import names
     from minikeras.models.keras_files.paths import vars_path
+    from minikeras.saving import names
 
     class Recurrentish(Dense):
         pass
@@ -66,8 +66,8 @@ def test_a_table_entry_moves_a_layer_family_s_weights(monkeypatch):
     model = Sequential([Recurrentish(2, input_shape=(3,), name="r")])
     assert [vars_path(p, o) for p, o in saveables(model)] == \
         ["vars", "layers/recurrentish/cell/vars"]
-    from minikeras.keras_format.weights_h5 import WeightsFile
     from minikeras.models.keras_files.weights import write_weights
+    from minikeras.saving.weights_h5 import WeightsFile
     with WeightsFile(write_weights(model), "m") as f:
         assert [tuple(d.shape) for d in f.datasets("layers/recurrentish/cell/vars")] == \
             [(3, 2), (2,)]

@@ -21,8 +21,8 @@ import math
 
 import numpy as np
 
-from minikeras.keras_format.archive import READ_ERRORS, Archive
-from minikeras.keras_format.errors import FileFormatError
+from minikeras.saving.archive import READ_ERRORS, Archive
+from minikeras.saving.errors import FileFormatError
 
 
 def write_npz(arrays: list[np.ndarray]) -> bytes:

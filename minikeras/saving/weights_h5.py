@@ -27,7 +27,7 @@ import math
 import h5py
 import numpy as np
 
-from minikeras.keras_format.errors import FileFormatError, human_size
+from minikeras.saving.errors import FileFormatError, human_size
 
 MAX_EXPANSION = 100      # declared bytes per stored byte (a chunked, compressed dataset)
 EXPANSION_FLOOR = 1 << 20

@@ -17,7 +17,7 @@ import pytest
 from minikeras import optimizers
 from minikeras.layers import Dense, Dropout, Layer
 from minikeras.models import Sequential, load_model
-from minikeras.saving import model_config as minikeras_v1_config
+from minikeras.models import serialize as minikeras_v1_config
 
 X = np.random.default_rng(0).normal(size=(32, 4)).astype("float32")
 Y = np.eye(3, dtype="float32")[np.random.default_rng(1).integers(0, 3, 32)]
@@ -262,15 +262,15 @@ import os, signal, sys
 import numpy as np
 from minikeras.layers import Dense
 from minikeras.models import Sequential
-from minikeras import saving
-saving.os.replace = lambda *a: os.kill(os.getpid(), signal.SIGKILL)  # die before the rename
+from minikeras.utils import io as file_io
+file_io.os.replace = lambda *a: os.kill(os.getpid(), signal.SIGKILL)  # die before the rename
 Sequential([Dense(2, input_shape=(3,))]).save(sys.argv[1])
 """
 
 
 def test_the_next_save_removes_temp_files_that_killed_saves_left(tmp_path):
     target = tmp_path / "model.keras"
-    other = tmp_path / ".tmp-abcd1234other.keras"  # another file's: not ours to remove
+    other = tmp_path / ".tmp-abcd1234-other.keras"  # another file's: not ours to remove
     other.write_bytes(b"x")
     seen = set()
     for _ in range(3):  # each killed save leaves its temp file; the next one removes it
@@ -282,7 +282,7 @@ def test_the_next_save_removes_temp_files_that_killed_saves_left(tmp_path):
             left[0].endswith("model.keras") and left[0] not in seen
         seen.add(left[0])
     mlp().save(target)
-    assert sorted(os.listdir(tmp_path)) == [".tmp-abcd1234other.keras", "model.keras"]
+    assert sorted(os.listdir(tmp_path)) == [".tmp-abcd1234-other.keras", "model.keras"]
     load_model(target)
 
 

@@ -1,28 +1,50 @@
-"""Reading a model from a ``.keras`` file written by Keras 3 (3.0 ... 3.15) or minikeras:
-the archive is checked, the model is built from ``config.json`` with no more weights than
-the file holds (``minikeras.layers.budget``), compiled from its ``compile_config``, then
-filled: model weights, then optimizer state.
+"""Rebuilding models: from the config a model gives of itself, or from a ``.keras`` file.
 
->>> import os, tempfile, numpy as np
->>> from minikeras.models import Sequential
+``load_model`` reads a file written by Keras 3 (3.0 ... 3.15) or by minikeras: the
+archive is checked (``minikeras.saving``), the model is built from ``config.json`` with no
+more weights than the file holds (``minikeras.layers.budget``), compiled from its
+``compile_config``, then filled: model weights, then optimizer state.
+``model_from_config`` makes a new model (without weights) from a config in memory:
+``serialize(model)``'s, or Keras's. Both use one rebuild, ``keras_files.from_config``.
+
+Nothing from the file is run as code, with one exception you must ask for: a Lambda
+layer's function is re-created only with ``safe_mode=False``.
+
+>>> import tempfile, os, numpy as np
 >>> from minikeras.layers import Dense
 >>> model = Sequential([Dense(2, input_shape=(3,))])
 >>> path = os.path.join(tempfile.mkdtemp(), "tiny.keras")
 >>> model.save(path)
 >>> np.array_equal(load_model(path).get_weights()[0], model.get_weights()[0])
 True
+>>> model_from_config(serialize(model)).output_shape
+(None, 2)
 """
 from __future__ import annotations
 
 import warnings
 
-from minikeras.keras_format.archive import Archive
-from minikeras.keras_format.errors import FileFormatError
-from minikeras.keras_format.jsonio import parse_json
-from minikeras.keras_format.names import keras_snake_case
 from minikeras.layers.budget import weight_budget
 from minikeras.models.keras_files.from_config import Reader, accepted_keys
 from minikeras.models.keras_files.weights import ArchiveWeights, check_metadata
+from minikeras.models.model import serialize  # noqa: F401 (the docstring's example)
+from minikeras.models.sequential import Sequential  # noqa: F401 (the docstring's example)
+from minikeras.saving.archive import Archive
+from minikeras.saving.errors import FileFormatError
+from minikeras.saving.jsonio import parse_json
+from minikeras.saving.names import keras_snake_case
+
+
+def save_model(model, filepath, overwrite: bool = True) -> None:
+    """``model.save(filepath)`` (as Keras's ``save_model``)."""
+    model.save(filepath, overwrite=overwrite)
+
+
+def model_from_config(cfg: dict, custom_objects=None, safe_mode: bool = True):
+    """Re-create a model (without weights) from ``serialize(model)``'s description or
+    from Keras's (the ``config.json`` of a ``.keras`` file)."""
+    minikeras_v1 = str(cfg.get("module", "")).startswith("minikeras")
+    return Reader(None, custom_objects, safe_mode, minikeras_v1=minikeras_v1).model(cfg)
 
 
 def load_model(filepath, custom_objects=None, compile: bool = True,
