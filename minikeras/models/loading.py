@@ -25,14 +25,13 @@ from __future__ import annotations
 import warnings
 
 from minikeras.layers.budget import weight_budget
-from minikeras.models.keras_files.from_config import Reader, accepted_keys
+from minikeras.models.keras_files.from_config import Reader
 from minikeras.models.keras_files.weights import ArchiveWeights, check_metadata
 from minikeras.models.model import serialize  # noqa: F401 (the docstring's example)
 from minikeras.models.sequential import Sequential  # noqa: F401 (the docstring's example)
 from minikeras.saving.archive import Archive
 from minikeras.saving.errors import FileFormatError
 from minikeras.saving.jsonio import parse_json
-from minikeras.saving.names import keras_snake_case
 
 
 def save_model(model, filepath, overwrite: bool = True) -> None:
@@ -86,40 +85,10 @@ def _guarded(path, what: str, fn):
 
 # ---------------------------------------------------------------- compile settings
 def _compile(model, config: dict, reader: Reader) -> None:
-    from minikeras import losses, optimizers
-
-    def loss(spec):
-        if isinstance(spec, list):
-            return [loss(s) for s in spec]
-        if isinstance(spec, dict) and "class_name" in spec and "config" in spec:
-            cls = getattr(losses, spec["class_name"], None)
-            config = spec["config"]
-            if isinstance(cls, type) and isinstance(config, dict):
-                keys = accepted_keys(cls)
-                config = {k: v for k, v in config.items() if keys is None or k in keys}
-            return losses.get({"class_name": spec["class_name"], "config": config})
-        if isinstance(spec, dict):  # one loss per output name
-            return {k: loss(v) for k, v in spec.items()}
-        return spec
-
-    def metric(spec):
-        if isinstance(spec, list):
-            return [metric(s) for s in spec]
-        if isinstance(spec, dict) and "class_name" in spec:
-            name = (spec.get("config") or {}).get("name") if isinstance(spec.get("config"),
-                                                                        dict) else None
-            return name or keras_snake_case(spec["class_name"])
-        if isinstance(spec, dict):
-            return {k: metric(v) for k, v in spec.items()}
-        return spec
-
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
-            model.compile(optimizer=optimizers.deserialize(config.get("optimizer")),
-                          loss=loss(config.get("loss")),
-                          metrics=metric(config.get("metrics")) or None,
-                          loss_weights=config.get("loss_weights"))
+            model.compile_from_config(config)
     except Exception as e:
         raise reader.error(f"the model's compile settings cannot be used ({e}); pass "
                            f"compile=False to load it uncompiled") from e

@@ -14,6 +14,7 @@ key of its ``get_config()``.
 """
 from __future__ import annotations
 
+import inspect
 import re
 from dataclasses import dataclass
 
@@ -98,3 +99,20 @@ def unique_name(name: str, used: dict[str, int]) -> str:
 def layer_entry(class_name: str) -> KerasLayer | None:
     """The table entry of a layer class, or None for classes without one."""
     return LAYERS.get(class_name)
+
+
+def accepted_keys(cls) -> set[str] | None:
+    """The keyword arguments ``cls(...)`` takes (None: any), following ``**kwargs`` up
+    the base classes."""
+    keys: set[str] = set()
+    for klass in cls.__mro__:
+        if klass is object:  # the root's **kwargs take nothing
+            return keys - {"self"}
+        init = klass.__dict__.get("__init__")
+        if init is None:
+            continue
+        params = inspect.signature(init).parameters.values()
+        keys |= {p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+        if not any(p.kind is p.VAR_KEYWORD for p in params):
+            return keys - {"self"}
+    return None

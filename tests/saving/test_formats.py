@@ -1,10 +1,10 @@
 """The .keras format without Keras: what is written, what is read tolerantly (files from
 Keras 3.0 ... 3.15, Keras 2 weights, minikeras's first format), and the errors, each
 naming the file, the layer and both shapes."""
-import io
 import json
 import warnings
 import zipfile
+from pathlib import Path
 
 import h5py
 import numpy as np
@@ -13,7 +13,6 @@ import pytest
 from minikeras import optimizers
 from minikeras.layers import Add, Concatenate, Dense, Dropout, Embedding, Flatten, Input
 from minikeras.models import Model, Sequential, load_model
-from minikeras.models import serialize as minikeras_v1_config
 from minikeras.models.keras_files.paths import saveables
 
 X = np.random.default_rng(0).normal(size=(5, 3)).astype("float32")
@@ -325,29 +324,15 @@ def test_nadam_state_in_keras_3_0_order_is_recognised(tmp_path):
 
 
 # ---------------------------------------------------------------- older formats
-def old_file(model, path):
-    buffer = io.BytesIO()
-    np.savez(buffer, **{f"{i:04d}": w for i, w in enumerate(model.get_weights())})
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
-        z.writestr("metadata.json", json.dumps({"format": "minikeras-1"}))
-        z.writestr("config.json", json.dumps(minikeras_v1_config(model)))
-        z.writestr("model.weights.npz", buffer.getvalue())
-    return path
-
-
-def test_first_minikeras_format_still_loads(tmp_path):
-    ids = Input(shape=(4,), name="ids")
-    shared = Dense(3, name="shared", activation="tanh")
-    h = Flatten()(Embedding(10, 2, name="emb")(ids))
-    inner = Sequential([Dense(8, input_shape=(8,))], name="inner")
-    out = Dense(1, name="out")(Add()([shared(h), shared(inner(h))]))
-    model = Model(ids, out, name="old")
-    model.compile(optimizers.SGD(0.1), "mse")
-    path = old_file(model, tmp_path / "old.keras")
-    loaded = load_model(path)
-    data = np.array([[1, 2, 3, 0], [9, 8, 7, 6]])
-    np.testing.assert_array_equal(loaded.predict(data, verbose=0),
-                                  model.predict(data, verbose=0))
+def test_first_minikeras_format_still_loads():
+    """A file saved before issue 13 (the code of ec9585f): a functional model with an
+    Embedding, a shared layer, a nested Sequential and a merge, compiled with SGD."""
+    data = Path(__file__).parent / "data"
+    loaded = load_model(data / "minikeras1_functional.keras")
+    np.testing.assert_array_equal(loaded.predict(np.load(data / "minikeras1_functional.x.npy"),
+                                                 verbose=0),
+                                  np.load(data / "minikeras1_functional.pred.npy"))
+    assert loaded.name == "old" and type(loaded.get_layer("inner")) is Sequential
     assert loaded.compiled and type(loaded.optimizer) is optimizers.SGD
 
 

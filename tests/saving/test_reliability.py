@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tracemalloc
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,7 +18,6 @@ import pytest
 from minikeras import optimizers
 from minikeras.layers import Dense, Dropout, Layer
 from minikeras.models import Sequential, load_model
-from minikeras.models import serialize as minikeras_v1_config
 
 X = np.random.default_rng(0).normal(size=(32, 4)).astype("float32")
 Y = np.eye(3, dtype="float32")[np.random.default_rng(1).integers(0, 3, 32)]
@@ -49,11 +49,24 @@ def streamed_zeros_member(z, name, n_bytes, prefix=b""):
             left -= len(chunk)
 
 
-def minikeras_v1_file(model) -> bytes:
-    """A .keras file in minikeras's first format (as learners' old files are)."""
+DATA = Path(__file__).parent / "data"  # files written by minikeras before issue 13
+
+
+def old_mlp_file() -> bytes:
+    """A learner's file in minikeras's first format: ``mlp()`` trained one epoch, saved by
+    the code of ec9585f (config.json, model.weights.npz, deflated)."""
+    return (DATA / "minikeras1_mlp.keras").read_bytes()
+
+
+def old_config() -> str:
+    with zipfile.ZipFile(DATA / "minikeras1_mlp.keras") as z:
+        return z.read("config.json").decode()
+
+
+def minikeras_v1_file(config: dict, weights) -> bytes:
+    """A .keras file in minikeras's first format, for a config in that format."""
     buffer = io.BytesIO()
-    np.savez(buffer, **{f"{i:04d}": w for i, w in enumerate(model.get_weights())})
-    config = minikeras_v1_config(model)
+    np.savez(buffer, **{f"{i:04d}": w for i, w in enumerate(weights)})
     return zip_bytes([("metadata.json", json.dumps({"format": "minikeras-1"})),
                       ("config.json", json.dumps(config)),
                       ("model.weights.npz", buffer.getvalue())],
@@ -80,7 +93,6 @@ OLD_WEIGHTS = zip_bytes([("0000.npy", b"")])  # the old format's member (never r
 # ---------------------------------------------------------------- 4. bombs
 def test_deflated_npy_bomb_in_an_old_file_is_refused_before_allocating(tmp_path):
     """A small .keras whose npz member declares a 300 MB array (issue 10, item 4)."""
-    model = mlp()
     inner = io.BytesIO()
     header = io.BytesIO()
     np.lib.format.write_array_header_1_0(header, {"descr": "<f4", "fortran_order": False,
@@ -90,7 +102,7 @@ def test_deflated_npy_bomb_in_an_old_file_is_refused_before_allocating(tmp_path)
                               header.getvalue())
     path = tmp_path / "bomb.keras"
     path.write_bytes(zip_bytes([("metadata.json", '{"format": "minikeras-1"}'),
-                                ("config.json", json.dumps(minikeras_v1_config(model))),
+                                ("config.json", old_config()),
                                 ("model.weights.npz", inner.getvalue())]))
     assert path.stat().st_size < 400_000
     error, peak = peak_bytes(lambda: load_model(path))
@@ -197,11 +209,8 @@ def test_300_single_bit_flips_give_only_value_errors_naming_the_file(tmp_path, f
     model = mlp()
     model.compile(optimizers.Adam(), "categorical_crossentropy")
     model.fit(X, Y, epochs=1, verbose=0)
-    if fmt == "keras3":
-        model.save(tmp_path / "m.keras")
-        data = (tmp_path / "m.keras").read_bytes()
-    else:
-        data = minikeras_v1_file(model)
+    model.save(tmp_path / "m.keras")
+    data = (tmp_path / "m.keras").read_bytes() if fmt == "keras3" else old_mlp_file()
     path = tmp_path / "flipped.keras"
     outcomes = {"loaded": 0, "refused": 0}
     for damaged in flip_bits(data, 300, seed=10):
@@ -250,8 +259,16 @@ def test_more_than_10000_weight_arrays_load_into_their_slots(tmp_path, suffix):
 
 
 def test_more_than_10000_weight_arrays_in_an_old_keras_file(tmp_path):
+    layer = {"module": "minikeras.layers", "class_name": "ManyWeights", "name": "many",
+             "config": {"name": "many", "trainable": True, "dtype": "float32",
+                        "batch_input_shape": [None, 1], "n": 10_001}}
+    config = {"module": "minikeras.models", "class_name": "Sequential",
+              "config": {"name": "sequential", "trainable": True, "layers": [
+                  {"module": "minikeras.layers", "class_name": "InputLayer", "name": "in",
+                   "config": {"batch_shape": [None, 1], "dtype": "float32", "name": "in"}},
+                  layer]}}
     path = tmp_path / "many.keras"
-    path.write_bytes(minikeras_v1_file(many_weights_model()))
+    path.write_bytes(minikeras_v1_file(config, many_weights_model().get_weights()))
     loaded = load_model(path, custom_objects={"ManyWeights": ManyWeights})
     assert [float(w[0]) for w in loaded.get_weights()] == list(range(10_001))
 
@@ -296,13 +313,12 @@ def test_load_weights_reads_the_weights_of_a_keras_file(tmp_path):
         np.testing.assert_array_equal(a, b)
 
 
-def test_load_weights_of_an_old_keras_file(tmp_path):
-    model = mlp()
-    (tmp_path / "old.keras").write_bytes(minikeras_v1_file(model))
+def test_load_weights_of_an_old_keras_file():
     other = mlp()
-    other.load_weights(tmp_path / "old.keras")
-    for a, b in zip(other.get_weights(), model.get_weights()):
-        np.testing.assert_array_equal(a, b)
+    other.load_weights(DATA / "minikeras1_mlp.keras")
+    x = np.load(DATA / "minikeras1_mlp.x.npy")
+    np.testing.assert_array_equal(other.predict(x, verbose=0),
+                                  np.load(DATA / "minikeras1_mlp.pred.npy"))
 
 
 # ---------------------------------------------------------------- 9. optimizer state

@@ -24,7 +24,6 @@ with ``safe_mode=False``.
 from __future__ import annotations
 
 import base64
-import inspect
 import marshal
 import types
 import warnings
@@ -33,24 +32,7 @@ import numpy as np
 
 from minikeras.layers.lambda_layer import deserialize_function, lambda_namespace
 from minikeras.saving.errors import FileFormatError
-from minikeras.saving.names import MODEL_CLASSES, OBJECT_KEY_SUFFIXES
-
-
-def accepted_keys(cls) -> set[str] | None:
-    """The keyword arguments ``cls(...)`` takes (None: any), following ``**kwargs`` up
-    the base classes."""
-    keys: set[str] = set()
-    for klass in cls.__mro__:
-        if klass is object:  # the root's **kwargs take nothing
-            return keys - {"self"}
-        init = klass.__dict__.get("__init__")
-        if init is None:
-            continue
-        params = inspect.signature(init).parameters.values()
-        keys |= {p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
-        if not any(p.kind is p.VAR_KEYWORD for p in params):
-            return keys - {"self"}
-    return None
+from minikeras.saving.names import MODEL_CLASSES, OBJECT_KEY_SUFFIXES, accepted_keys
 
 
 def _is_set(value) -> bool:
