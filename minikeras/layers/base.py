@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import inspect
 import itertools
-import re
 from collections import defaultdict
 
 import numpy as np
@@ -42,13 +41,14 @@ from minikeras import config, initializers, regularizers
 from minikeras.layers import budget
 from minikeras.ops import identity
 from minikeras.tensor import Constant, Origin, Tensor, Variable, format_shape
+from minikeras.utils.naming import to_snake_case
 
 _layer_counters: dict[str, itertools.count] = defaultdict(lambda: itertools.count(0))
 
 
 def default_name(cls_name: str) -> str:
     """'Dense' -> 'dense', 'dense_1', ...; 'SimpleRNN' -> 'simple_rnn'."""
-    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", cls_name).lower()
+    snake = to_snake_case(cls_name)
     n = next(_layer_counters[snake])
     return snake if n == 0 else f"{snake}_{n}"
 

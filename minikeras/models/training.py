@@ -36,8 +36,9 @@ from minikeras.models.data import (
 )
 from minikeras.models.keras_files import to_config
 from minikeras.rng import new_generator
-from minikeras.saving.names import accepted_keys, keras_snake_case
+from minikeras.saving.names import accepted_keys
 from minikeras.tensor import Origin, format_shape
+from minikeras.utils.naming import to_snake_case
 from minikeras.utils.progbar import Progbar
 
 
@@ -406,7 +407,7 @@ def _metrics_from_config(spec):
     if isinstance(spec, dict) and "class_name" in spec:
         config = spec.get("config")
         name = config.get("name") if isinstance(config, dict) else None
-        return name or keras_snake_case(spec["class_name"])
+        return name or to_snake_case(spec["class_name"])
     if isinstance(spec, dict):
         return {k: _metrics_from_config(v) for k, v in spec.items()}
     return spec

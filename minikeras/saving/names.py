@@ -7,15 +7,15 @@ where its own weights live in ``model.weights.h5`` when that is not simply
 A new layer family is one entry here; a class without an entry is written with every
 key of its ``get_config()``.
 
->>> keras_snake_case("Conv2DTranspose"), keras_snake_case("LSTMCell"), keras_snake_case("PReLU")
-('conv2d_transpose', 'lstm_cell', 'p_re_lu')
+Layers get their place in a weights file by Keras's snake_case rule
+(``minikeras.utils.naming.to_snake_case``), numbered within their list (``unique_name``).
+
 >>> LAYERS["Dense"].keys[:3]
 ('units', 'activation', 'use_bias')
 """
 from __future__ import annotations
 
 import inspect
-import re
 from dataclasses import dataclass
 
 BASE_KEYS = ("name", "trainable", "dtype")
@@ -79,13 +79,6 @@ OBJECT_KEY_SUFFIXES = {"_initializer": "initializer", "_regularizer": "regulariz
 
 # Keras class names of models; all are minikeras's Model or Sequential
 MODEL_CLASSES = {"Sequential": "Sequential", "Functional": "Model", "Model": "Model"}
-
-def keras_snake_case(name: str) -> str:
-    """Keras's ``to_snake_case``: the name a class gets in weight paths."""
-    name = re.sub(r"\W+", "", name)
-    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
-
 
 def unique_name(name: str, used: dict[str, int]) -> str:
     """``dense``, ``dense_1``, ``dense_2``... within one list (Keras's numbering)."""

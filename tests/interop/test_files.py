@@ -408,3 +408,16 @@ def test_keras_3_0_files_open_in_minikeras(tmp_path):
             ours = mk.models.load_model(prefix + build.__name__ + ".keras")
         assert_close(ours.predict(x, verbose=0), np.load(prefix + build.__name__ + ".pred.npy"))
         assert int(ours.optimizer.iterations.numpy()) == 2
+
+
+def test_snake_case_names_are_keras_s():
+    """Default layer names and weight paths come from one rule, Keras's."""
+    from keras.src.utils.naming import to_snake_case as keras_rule
+
+    from minikeras.utils.naming import to_snake_case
+    names = ["Dense", "Conv2D", "Conv2DTranspose", "MaxPooling2D", "GlobalAveragePooling1D",
+             "DepthwiseConv2D", "SeparableConv1D", "SimpleRNN", "LSTM", "GRU", "LSTMCell",
+             "StackedRNNCells", "InputLayer", "PReLU", "KLDivergence", "GlorotUniform",
+             "RepeatVector", "UpSampling2D", "ZeroPadding3D", "Bidirectional"]
+    assert [to_snake_case(n) for n in names] == [keras_rule(n) for n in names]
+    assert mk.layers.Dense(1).name.split("_")[0] == keras.layers.Dense(1).name.split("_")[0]

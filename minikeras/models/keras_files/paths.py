@@ -24,7 +24,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from minikeras.saving.names import keras_snake_case, layer_entry, unique_name
+from minikeras.saving.names import layer_entry, unique_name
+from minikeras.utils.naming import to_snake_case
 
 
 def _node_of(tensor):
@@ -153,7 +154,7 @@ def saveables(model, include_optimizer: bool = True) -> list[tuple[str, object]]
             if isinstance(child, list):
                 used: dict[str, int] = {}
                 for item in child:
-                    name = unique_name(keras_snake_case(type(item).__name__), used)
+                    name = unique_name(to_snake_case(type(item).__name__), used)
                     walk(item, f"{child_path}/{name}")
             else:
                 walk(child, child_path)

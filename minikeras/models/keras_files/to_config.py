@@ -32,9 +32,9 @@ from minikeras.models.keras_files.paths import (
 from minikeras.saving.names import (
     MODULES,
     OBJECT_KEY_SUFFIXES,
-    keras_snake_case,
     layer_entry,
 )
+from minikeras.utils.naming import to_snake_case
 
 
 def _is_builtin(obj) -> bool:
@@ -244,7 +244,7 @@ def compile_config(model) -> dict:
             return losses.serialize(spec)
         except ValueError:
             name = getattr(spec, "name", None) or getattr(spec, "__name__", None)
-            return keras_snake_case(name) if name and name[0].isupper() else name
+            return to_snake_case(name) if name and name[0].isupper() else name
 
     return {"optimizer": optimizer_config(model.optimizer), "loss": plain(model.loss),
             "loss_weights": plain(model._loss_weights),
