@@ -27,14 +27,20 @@ from minikeras.ops.core import is_float
 from minikeras.tensor import Constant, Placeholder, Tensor, topological_order
 
 
-def gradients(loss, wrt: Sequence[Tensor]) -> list[Tensor]:
-    """Symbolic d(sum of loss)/d(each tensor in wrt).
+def gradients(loss, wrt: Sequence[Tensor] | Tensor) -> list[Tensor]:
+    """Symbolic d(sum of loss)/d(each tensor in wrt), as a list.
 
     A non-scalar ``loss`` is summed first (as TensorFlow and Keras do). A tensor the loss
-    does not depend on gets a gradient of zeros.
+    does not depend on gets a gradient of zeros. ``wrt`` may be one tensor instead of a
+    list; the answer is still a list (as in Keras 2): ``(dw,) = gradients(loss, w)``.
+
+    >>> import minikeras.backend as K
+    >>> w = K.variable(2.0)
+    >>> [K.eval(g) for g in gradients(w * w, w)]
+    [array(4., dtype=float32)]
     """
     loss = as_tensor(loss)
-    wrt = list(wrt)
+    wrt = [wrt] if isinstance(wrt, Tensor) else list(wrt)
     order = topological_order([loss])
     # which nodes lie on a path from some wrt tensor? only those need a backward step
     targets = {id(t) for t in wrt}

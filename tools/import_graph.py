@@ -41,7 +41,7 @@ FLOORS = [
     ("file formats", ["saving", "saving.*"]),
     ("layers", ["layers", "layers.*"]),
     ("models", ["callbacks", "callbacks.*", "models", "models.*"]),
-    ("around", ["datasets", "datasets.*", "grading", "viz"]),
+    ("around", ["datasets", "datasets.*", "grading", "grading.*", "viz"]),
     ("the package", [""]),
 ]
 
