@@ -22,7 +22,10 @@ import os
 from collections.abc import Callable
 
 from minikeras import config
+from minikeras.devices import reference_rnn
 from minikeras.kernels.reference import KERNELS as REFERENCE
+
+REFERENCE = {**REFERENCE, **reference_rnn.KERNELS}  # + the recurrent family (issue 12)
 
 _tables: dict[str, dict[str, Callable]] = {}
 _USER_ENV = set(os.environ)

@@ -30,12 +30,24 @@ from minikeras.layers.merge import (  # noqa: F401
     multiply,
     subtract,
 )
+from minikeras.layers.rnn import (  # noqa: F401
+    GRU,
+    LSTM,
+    RNN,
+    Bidirectional,
+    GRUCell,
+    LSTMCell,
+    SimpleRNN,
+    SimpleRNNCell,
+    StackedRNNCells,
+    TimeDistributed,
+)
 
 
 def get(name: str):
     """The layer class called ``name`` (used when loading saved models)."""
-    from minikeras.layers import core, merge
-    for module in (core, merge):
+    from minikeras.layers import core, merge, rnn
+    for module in (core, merge, rnn):
         cls = getattr(module, name, None)
         if isinstance(cls, type) and issubclass(cls, Layer):
             return cls
