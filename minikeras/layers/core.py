@@ -96,6 +96,7 @@ class Dense(Layer):
         self.kernel_constraint = kernel_constraint
         self.bias_constraint = bias_constraint
         self.input_spec = InputSpec(min_ndim=2)
+        self.supports_masking = True  # per timestep: a mask passes through (Keras 3)
 
     def build(self, input_shape):
         input_dim = input_shape[-1]
@@ -303,6 +304,7 @@ class Lambda(Layer):
         self.function = function
         self._output_shape = output_shape
         self.mask = mask
+        self.supports_masking = mask is not None  # Keras 2: only with a mask rule
         self.arguments = dict(arguments or {})
 
     def call(self, inputs):

@@ -119,7 +119,8 @@ class Trainer:
         multi = len(outputs) > 1
         for out, y, fn, w, name, wanted in zip(outputs, targets, loss_fns, weights, names,
                                                self._output_metrics(names)):
-            out_loss = K.mean(fn(y, out))
+            mask = getattr(out, "_keras_mask", None)
+            out_loss = _masked_mean(_per_sample(fn, y, out, mask), mask)
             total = total + (out_loss if w == 1.0 else w * out_loss)
             if multi:
                 metric_names.append(f"{name}_loss")
@@ -127,7 +128,7 @@ class Trainer:
             for m in wanted:
                 label, metric_fn = metrics_module.resolve(m, self._loss_name(fn), out.shape)
                 metric_names.append(f"{name}_{label}" if multi else label)
-                metric_values.append(K.mean(metric_fn(y, out)))
+                metric_values.append(_masked_mean(metric_fn(y, out), mask))
         penalties = self.losses
         for p in penalties:
             total = total + p
@@ -144,6 +145,7 @@ class Trainer:
             updates = self.optimizer.get_updates(loss, self.trainable_weights,
                                                  fused=kernels.fusion_enabled())
             updates += [u for layer in self._all_layers() for u in layer._updates]
+            updates += self._stateful_updates()
             fn = K.function(self.inputs + targets, [loss, *values], updates, name="train")
             self._functions[key] = (fn, ["loss", *names])
         return self._functions[key]
@@ -152,15 +154,29 @@ class Trainer:
         key = ("test", tuple(target_ndims))
         if key not in self._functions:
             targets, loss, names, values = self._build_objective(False, target_ndims)
-            fn = K.function(self.inputs + targets, [loss, *values], name="test")
+            fn = K.function(self.inputs + targets, [loss, *values], self._stateful_updates(),
+                            name="test")
             self._functions[key] = (fn, ["loss", *names])
         return self._functions[key]
 
     def _predict_function(self):
         if "predict" not in self._functions:
-            self._functions["predict"] = K.function(
-                self.inputs, self.symbolic_outputs(training=False), name="predict")
+            outputs = self.symbolic_outputs(training=False)
+            self._functions["predict"] = K.function(self.inputs, outputs,
+                                                    self._stateful_updates(), name="predict")
         return self._functions["predict"]
+
+    def _stateful_updates(self) -> list:
+        """(state, final state) of every stateful layer, from the graph built last: they
+        run with every call of a function (training, testing or predicting), as in Keras."""
+        return [u for layer in self._all_layers() for u in getattr(layer, "_state_updates", [])]
+
+    def reset_states(self) -> None:
+        """Zero the states of every stateful layer of the model (Keras 2)."""
+        for layer in self._all_layers():
+            if getattr(layer, "stateful", False) and hasattr(layer, "reset_states") and \
+                    layer is not self:
+                layer.reset_states()
 
     def _all_layers(self):
         seen, stack, out = set(), list(self.layers), []
@@ -342,6 +358,24 @@ class Trainer:
     def load_weights(self, filepath) -> None:
         from minikeras.saving import load_weights
         load_weights(self, filepath)
+
+
+def _per_sample(fn, y, out, mask):
+    """The loss of each sample (and timestep): a Loss object's unreduced values when a
+    mask has to weight them, else what ``fn`` returns."""
+    from minikeras.losses import Loss
+    if mask is not None and isinstance(fn, Loss) and fn.reduction == "sum_over_batch_size":
+        return fn.call(y, out)
+    return fn(y, out)
+
+
+def _masked_mean(values, mask):
+    """The mean of ``values`` over the entries the mask keeps (Keras 3): masked timesteps
+    do not count, and a batch with none left gives 0."""
+    if mask is None or mask.ndim != values.ndim:
+        return K.mean(values)
+    keep = K.cast(mask, values.dtype)
+    return K.sum(values * keep) / K.maximum(K.sum(keep), 1.0)
 
 
 def _flat_names(metrics) -> list:
