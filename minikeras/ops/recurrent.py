@@ -376,7 +376,9 @@ def reverse_time(x) -> Tensor:
 
 
 def _rnn_output_infer(h, mask, zero_output_for_mask):
-    if mask.shape != h.shape[:2] or mask.dtype != "bool":
+    fits = mask.ndim == 2 and all(a is None or b is None or a == b
+                                  for a, b in zip(mask.shape, h.shape[:2]))
+    if not fits or mask.dtype != "bool":
         raise ShapeError(f"the mask must be a bool {format_shape(h.shape[:2])}, got "
                          f"{format_shape(mask.shape)} {mask.dtype}")
     return h.shape, h.dtype
