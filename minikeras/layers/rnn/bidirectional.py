@@ -50,7 +50,7 @@ class Bidirectional(Layer):
 
     >>> import numpy as np
     >>> from minikeras.layers.rnn import GRU
-    >>> layer = Bidirectional(GRU(3), merge_mode="sum")
+    >>> layer = Bidirectional(GRU(3, name="gru"), merge_mode="sum")
     >>> layer(np.zeros((2, 4, 5))).shape, [l.name for l in layer._layers]
     ((2, 3), ['forward_gru', 'backward_gru'])
     """
