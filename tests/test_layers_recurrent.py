@@ -629,3 +629,15 @@ def test_an_lstm_learns_to_remember_the_first_step():
     model.compile(mk.optimizers.Adam(0.02), "binary_crossentropy", metrics=["accuracy"])
     history = model.fit(x, y, epochs=25, batch_size=32, verbose=0)
     assert history.history["accuracy"][-1] > 0.9
+
+
+def test_fused_optimizer_steps_train_the_orthogonal_recurrent_kernel():
+    """Orthogonal (units, 4 units) kernels are transposes in memory; variables store a
+    C-ordered copy so that the in-place optimizer steps write into them (regression)."""
+    model = Sequential([Input(shape=(6, 3)), LSTM(4), Dense(1)])
+    model.compile(mk.optimizers.Adam(0.1), "mse")
+    recurrent = model.layers[0].cell.recurrent_kernel
+    assert recurrent.value.flags.c_contiguous
+    before = recurrent.numpy()
+    model.train_on_batch(X, np.ones((4, 1)))
+    assert np.all(recurrent.numpy() != before)
