@@ -41,8 +41,9 @@ def _cpu_table() -> dict[str, Callable]:
     import numba
     if "NUMBA_THREADING_LAYER" not in _USER_ENV:
         numba.config.THREADING_LAYER = "workqueue"
+    from minikeras.devices import cpu_rnn
     from minikeras.kernels import cpu, fused  # imports Numba: when a graph first runs
-    return {**REFERENCE, **cpu.KERNELS, **fused.KERNELS}
+    return {**REFERENCE, **cpu.KERNELS, **fused.KERNELS, **cpu_rnn.KERNELS}
 
 
 def _cuda_table() -> dict[str, Callable]:
