@@ -10,13 +10,24 @@ memory is touched for the first time), a compiled function keeps a ``BufferPool`
   dtype from the pool, if there is one; after the first call, there always is.
 
 Two rules keep this safe. A buffer is never returned while a *view* of it is still in use
-(``liveness`` extends each buffer's life to the last use of its views), and arrays handed
-back to the caller as outputs leave the pool for good.
+(``liveness`` extends each buffer's life to the last use of its views; the kernels that
+may return views say so, see the kernel contract in ``minikeras.kernels``), and arrays
+handed back to the caller as outputs leave the pool for good.
+
+The protocol, as the executor uses it for a kernel that accepts ``out=``, at slot s::
+
+    buffer = pool.offer(s)          # a free array shaped like s's last result, or None
+    result = kernel(*args, out=buffer) if buffer is not None else kernel(*args)
+    if result is not buffer:        # the first call, or a new shape
+        pool.received(s, result, buffer)
 
 >>> pool = BufferPool()
->>> a = pool.adopt(np.zeros(3))
->>> pool.give(a)
->>> pool.take((3,), np.dtype('float64')) is a
+>>> a = np.zeros(2048)
+>>> pool.offer(0) is None           # nothing known about slot 0 yet
+True
+>>> pool.received(0, a, None)       # slot 0 made a big array: remember it, adopt it
+>>> pool.give(a)                    # its last reader ran
+>>> pool.offer(0) is a              # the next call writes into it
 True
 """
 from __future__ import annotations
@@ -25,15 +36,8 @@ from collections import defaultdict
 
 import numpy as np
 
-# Kernels that may return a view of (or the very same array as) their first input.
-MAY_RETURN_VIEW = frozenset({
-    "reshape", "reshape_like", "transpose", "expand_dims", "squeeze", "getitem",
-    "broadcast_like", "sum_like", "identity", "stop_gradient"})
-
-
-def accepts_out(kernel) -> bool:
-    """Can this kernel write its result into a given array (``kernel(..., out=buf)``)?"""
-    return isinstance(kernel, np.ufunc) or getattr(kernel, "accepts_out", False)
+# Arrays smaller than this are cheap to allocate: not worth the pool's bookkeeping.
+POOL_MIN_SIZE = 1024
 
 
 class BufferPool:
@@ -48,6 +52,32 @@ class BufferPool:
     def __init__(self):
         self._free: dict[tuple, list[np.ndarray]] = defaultdict(list)
         self._owned: dict[int, np.ndarray] = {}
+        self._last: dict[int, tuple] = {}  # slot -> (shape, dtype) of its last result
+
+    def offer(self, slot: int) -> np.ndarray | None:
+        """A free buffer for ``slot``'s result: shaped like its last one, if one is free."""
+        last = self._last.get(slot)
+        return self.take(*last) if last is not None else None
+
+    def received(self, slot: int, result, offered) -> None:
+        """The kernel at ``slot`` returned a new array instead of filling ``offered``:
+        ``offered`` is free again, and ``result`` is adopted if it is worth reusing."""
+        if offered is not None:
+            self.give(offered)
+        if isinstance(result, np.ndarray) and result.size >= POOL_MIN_SIZE:
+            self._last[slot] = (result.shape, result.dtype)
+            self.adopt(result)
+        else:
+            self._last.pop(slot, None)
+
+    def end_call(self, slots, survivors, handed_out) -> None:
+        """After a call: buffers of values that had to survive it (update values,
+        gradients) can be reused next call; outputs handed to the caller leave the pool."""
+        for r in survivors:
+            if r in handed_out:
+                self.disown(slots[r])
+            elif slots[r] is not None:
+                self.give(slots[r])
 
     def adopt(self, array):
         """Let the pool reuse ``array`` once it is freed (only fresh, owning arrays)."""
@@ -75,14 +105,15 @@ class BufferPool:
 def liveness(steps, n_slots: int, targets_slots: set) -> tuple[dict, dict, set]:
     """Work out when each buffer may be freed.
 
-    ``steps``: (slot, kernel name, input slots) of every kernel that runs, in order.
-    Returns (root of each slot, {step position: slots whose buffers are free after it},
-    slots whose buffer must survive the call). A value made by a view kernel shares its
-    input's buffer, its *root*; a root is freed after the last use of any of its views.
+    ``steps``: (slot, may it return a view of its first input?, input slots) of every
+    kernel that runs, in order. Returns (root of each slot, {step position: slots whose
+    buffers are free after it}, slots whose buffer must survive the call). A value made by
+    a view kernel shares its input's buffer, its *root*; a root is freed after the last
+    use of any of its views.
     """
     root = {s: s for s in range(n_slots)}
-    for s, name, ins in steps:
-        if name in MAY_RETURN_VIEW and ins:
+    for s, view, ins in steps:
+        if view and ins:
             root[s] = root[ins[0]]
     last_use = {}
     for position, (s, _, ins) in enumerate(steps):

@@ -22,7 +22,7 @@ import warnings
 import numpy as np
 
 from minikeras import backend as K
-from minikeras import config, kernels
+from minikeras import config
 from minikeras.models.data import (
     batches,
     check_inputs,
@@ -142,8 +142,7 @@ class Trainer:
         key = ("train", tuple(target_ndims))
         if key not in self._functions:
             targets, loss, names, values = self._build_objective(True, target_ndims)
-            updates = self.optimizer.get_updates(loss, self.trainable_weights,
-                                                 fused=kernels.fusion_enabled())
+            updates = self.optimizer.get_updates(loss, self.trainable_weights)
             updates += [u for layer in self._all_layers() for u in layer._updates]
             updates += self._stateful_updates()
             fn = K.function(self.inputs + targets, [loss, *values], updates, name="train")
