@@ -324,8 +324,8 @@ if BLAS is not None:
                 activate(act, c_t, act_c)
                 for j in range(u):
                     h_t[j] = o[j] * act_c[j]
-                    hb[j] = h_t[j]
-                    cb[j] = c_t[j]
+                hb[:] = h_t
+                cb[:] = c_t
 
     @njit(cache=True, error_model="numpy")
     def _lstm_backward(g, record, U, h0, c0, mask, masked, rec, dropped, act, ract, out):
@@ -338,6 +338,8 @@ if BLAS is not None:
         tmp = np.empty((B, u), g.dtype)
         slopes = np.empty((5, u), g.dtype)
         s_i, s_f, s_g, s_o, s_c = slopes[0], slopes[1], slopes[2], slopes[3], slopes[4]
+        dct = np.empty(u, g.dtype)   # the gradient at c_t, all paths
+        c_prev = np.empty(u, g.dtype)
         for t in range(T - 1, -1, -1):
             for b in range(B):
                 gr, row, dhb, dcb = g[b, t], record[b, t], dh[b], dc[b]
@@ -350,6 +352,7 @@ if BLAS is not None:
                 gac = block(gr, 6, u)
                 for j in range(u):
                     dhb[j] += gh[j]
+                for j in range(u):
                     dcb[j] += gc[j]
                 if masked and not mask[b, t]:
                     dz[b] = 0
@@ -360,7 +363,7 @@ if BLAS is not None:
                 gate = block(row, 4, u)
                 o = block(row, 5, u)
                 act_c = block(row, 6, u)
-                c_prev = record[b, t - 1, u:2 * u] if t > 0 else c0[b]
+                c_prev[:] = record[b, t - 1, u:2 * u] if t > 0 else c0[b]
                 slope(ract, i, s_i)
                 slope(ract, f, s_f)
                 slope(act, gate, s_g)
@@ -371,13 +374,20 @@ if BLAS is not None:
                 dz_f = block(dzb, 1, u)
                 dz_g = block(dzb, 2, u)
                 dz_o = block(dzb, 3, u)
+                # one output per loop: LLVM vectorises a loop only when it can rule out
+                # that its output overlaps its inputs, which it checks at run time
                 for j in range(u):
-                    dct = dcb[j] + (dhb[j] * o[j] + gac[j]) * s_c[j]
-                    dz_i[j] = (dct * gate[j] + gi[j]) * s_i[j]
-                    dz_f[j] = (dct * c_prev[j] + gf[j]) * s_f[j]
-                    dz_g[j] = (dct * i[j] + gg[j]) * s_g[j]
+                    dct[j] = dcb[j] + (dhb[j] * o[j] + gac[j]) * s_c[j]
+                for j in range(u):
+                    dz_i[j] = (dct[j] * gate[j] + gi[j]) * s_i[j]
+                for j in range(u):
+                    dz_f[j] = (dct[j] * c_prev[j] + gf[j]) * s_f[j]
+                for j in range(u):
+                    dz_g[j] = (dct[j] * i[j] + gg[j]) * s_g[j]
+                for j in range(u):
                     dz_o[j] = (dhb[j] * act_c[j] + go[j]) * s_o[j]
-                    dcb[j] = dct * f[j]
+                for j in range(u):
+                    dcb[j] = dct[j] * f[j]
                 out[b, t, u:2 * u] = dcb
             recurrent_product_grad(dz, U, dh_prev, rec, dropped, tmp)
             for b in range(B):
