@@ -56,7 +56,7 @@ from minikeras import config
 # reference, the Numba CPU and CUDA (None where a family has no such version yet).
 FAMILIES = [
     ("reference", "cpu", "cuda"),
-    ("reference_rnn", "cpu_rnn", None),  # recurrent cells (issue 12)
+    ("reference_rnn", "cpu_rnn", "cuda_rnn"),  # recurrent cells (issue 12)
 ]
 
 _tables: dict[str, dict[str, Callable]] = {}
