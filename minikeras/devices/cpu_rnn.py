@@ -29,6 +29,15 @@ import os
 import numpy as np
 
 from minikeras.devices import reference_rnn as ref
+from minikeras.devices import scalar_rnn
+from minikeras.devices.scalar_rnn import (
+    CODES,
+    HARD_SIGMOID,
+    HARD_SIGMOID_KERAS2,
+    RELU,
+    SIGMOID,
+    TANH,
+)
 
 try:
     import llvmlite.binding as llvm
@@ -146,9 +155,9 @@ if BLAS is not None:
     def _relu(v, zero):
         return zero if v < zero else v  # noqa: FURB136 (NaN stays NaN, as np.maximum)
 
-    LINEAR, TANH, SIGMOID, RELU, HARD_SIGMOID, HARD_SIGMOID_KERAS2 = range(6)
-    CODES = {"linear": LINEAR, "tanh": TANH, "sigmoid": SIGMOID, "relu": RELU,
-             "hard_sigmoid": HARD_SIGMOID, "hard_sigmoid_keras2": HARD_SIGMOID_KERAS2}
+    # the codes, and the rules of the activations' slopes, are scalar_rnn's (shared with
+    # cuda_rnn); each loop below names its code, so the compiler keeps just that branch
+    _slope_rule = njit(cache=True, inline="always")(scalar_rnn.slope)
 
     @njit(cache=True, error_model="numpy")
     def activate(code, src, dst):
@@ -197,22 +206,24 @@ if BLAS is not None:
 
     @njit(cache=True, error_model="numpy")
     def slope(code, y, dst):
-        """dst[j] = act'(x) written with the output y = act(x) (as the reference's)."""
+        """dst[j] = act'(x) written with the output y = act(x) (scalar_rnn.slope)."""
         n = y.shape[0]
         zero, one = y.dtype.type(0.0), y.dtype.type(1.0)
         if code == TANH:
             for j in range(n):
-                dst[j] = one - y[j] * y[j]
+                dst[j] = _slope_rule(TANH, y[j], zero, one)
         elif code == SIGMOID:
             for j in range(n):
-                dst[j] = y[j] * (one - y[j])
+                dst[j] = _slope_rule(SIGMOID, y[j], zero, one)
         elif code == RELU:
             for j in range(n):
-                dst[j] = one if y[j] > zero else zero
-        elif code == HARD_SIGMOID or code == HARD_SIGMOID_KERAS2:
-            s = y.dtype.type(1.0 / 6.0) if code == HARD_SIGMOID else y.dtype.type(0.2)
+                dst[j] = _slope_rule(RELU, y[j], zero, one)
+        elif code == HARD_SIGMOID:
             for j in range(n):
-                dst[j] = s if (y[j] > zero and y[j] < one) else zero
+                dst[j] = _slope_rule(HARD_SIGMOID, y[j], zero, one)
+        elif code == HARD_SIGMOID_KERAS2:
+            for j in range(n):
+                dst[j] = _slope_rule(HARD_SIGMOID_KERAS2, y[j], zero, one)
         else:
             for j in range(n):
                 dst[j] = one
