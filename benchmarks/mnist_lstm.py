@@ -38,7 +38,7 @@ def make_minikeras():
     mk.set_seed(0)
     model = mk.Sequential([Input(shape=(28, 28)), LSTM(UNITS), Dense(10, activation="softmax")])
     model.compile(mk.optimizers.Adam(LR), "categorical_crossentropy")
-    fn, _ = model._train_function([2])
+    fn = model._train_function([2])[0].function  # the compiled K.function
 
     def run(x, y_onehot, y_int):
         for i in range(0, len(x), BATCH):

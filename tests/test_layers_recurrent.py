@@ -520,6 +520,12 @@ def test_masked_timesteps_do_not_count_in_losses_and_metrics():
     np.testing.assert_allclose(metric, (mae * keep).sum() / keep.sum(), rtol=1e-5)
     all_masked = model.evaluate(np.zeros_like(seq), y, batch_size=4, verbose=0)
     assert all_masked == [0.0, 0.0]                                # nothing counts
+    # across batches a metric averages the kept entries; the loss averages the batches'
+    # (masked) means by their sizes (Keras 3 tracks both so)
+    loss1, metric1 = model.evaluate(seq, y, batch_size=1, verbose=0)
+    np.testing.assert_allclose(metric1, metric, rtol=1e-5)
+    per_sample = [(mse[i] * keep[i]).sum() / max(keep[i].sum(), 1) for i in range(4)]
+    np.testing.assert_allclose(loss1, np.mean(per_sample), rtol=1e-5)
 
 
 # ---------------------------------------------------------------- wrappers
