@@ -8,8 +8,9 @@ softmax at each step (``TimeDistributed``) writes the answer ``"596 "``.
 
     .venv/bin/python examples/addition_rnn.py          # EPOCHS=30 by default
 
-It prints the per-character validation accuracy (Keras's metric) and the share of
-questions answered exactly, with a few examples.
+Adam(1e-3), then 2e-4 for the last third of the epochs. It prints the per-character
+validation accuracy (Keras's metric) and the share of questions answered exactly, with a
+few examples.
 """
 import os
 import time
@@ -76,9 +77,14 @@ def main():
     ])
     model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
     model.summary()
+    # Adam at 1e-3 gets there in ~20 epochs, then wobbles (an epoch at 99.98 % may be
+    # followed by one at 95 %); smaller steps for the last third settle it
+    def schedule(epoch, lr):
+        return 1e-3 if epoch < EPOCHS * 2 // 3 else 2e-4
     start = time.perf_counter()
     history = model.fit(x_train, y_train, batch_size=32, epochs=EPOCHS,
-                        validation_data=(x_val, y_val), verbose=2)
+                        validation_data=(x_val, y_val), verbose=2,
+                        callbacks=[keras.callbacks.LearningRateScheduler(schedule)])
     seconds = time.perf_counter() - start
     predicted = model.predict(x_val, verbose=0).argmax(axis=-1)
     exact = float(np.mean(np.all(predicted == y_val.argmax(axis=-1), axis=1)))
