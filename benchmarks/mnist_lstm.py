@@ -7,17 +7,27 @@ Both contenders train on the same 100 batches per round; rounds are interleaved 
 reported.
 
     PYTHONPATH=. .venv-keras/bin/python benchmarks/mnist_lstm.py [--rounds 5] [--profile]
+                                                                  [--threads N]
 
 (``.venv-keras`` has PyTorch; ``PYTHONPATH=.`` makes it import this tree's minikeras.)
 ``--profile`` also prints where minikeras's time goes, per op, for one round.
+``--threads N`` gives both contenders N threads (BLAS and PyTorch's); by default both use
+every core. On a machine shared with other work, one thread each is the steadier
+comparison: threads that wait for each other lose the most when the cores are busy.
 """
 from __future__ import annotations
 
 import argparse
 import os
 import statistics
+import sys
 import time
 from collections import defaultdict
+
+if "--threads" in sys.argv:  # before NumPy and PyTorch start their thread pools
+    _n = sys.argv[sys.argv.index("--threads") + 1]
+    for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[_var] = _n
 
 import numpy as np
 
@@ -49,7 +59,7 @@ def make_minikeras():
 def make_torch():
     import torch
     torch.manual_seed(0)
-    torch.set_num_threads(len(os.sched_getaffinity(0)))
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", len(os.sched_getaffinity(0)))))
 
     class Net(torch.nn.Module):
         def __init__(self):
@@ -111,6 +121,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--threads", type=int, default=None)
     args = parser.parse_args()
     x, y_onehot, y_int = load()
     ours, fn = make_minikeras()
@@ -122,18 +133,26 @@ def main():
     for run in contenders.values():  # warm up: compile kernels, allocate buffers
         run(x[:BATCH * 2], y_onehot[:BATCH * 2], y_int[:BATCH * 2])
     times = {name: [] for name in contenders}
+    cpu = {name: [] for name in contenders}
     for _ in range(args.rounds):
         for name, run in contenders.items():
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             run(x, y_onehot, y_int)
             times[name].append(time.perf_counter() - start)
+            cpu[name].append(time.process_time() - start_cpu)
+    threads = args.threads or len(os.sched_getaffinity(0))
     print(f"LSTM({UNITS}) on 28x28 row-wise MNIST, batch {BATCH}, Adam({LR}); seconds per "
-          f"{STEPS} training batches, median of {args.rounds} interleaved rounds")
-    print("| contender | seconds / 100 batches | minikeras / this |")
-    print("| --- | ---: | ---: |")
+          f"{STEPS} training batches, median of {args.rounds} interleaved rounds, {threads} "
+          f"thread(s) each; load average {os.getloadavg()[0]:.1f} on "
+          f"{os.cpu_count()} cores")
+    print("| contender | seconds / 100 batches | minikeras / this | CPU seconds | "
+          "minikeras / this (CPU) |")
+    print("| --- | ---: | ---: | ---: | ---: |")
     for name, ts in times.items():
         ratios = [a / b for a, b in zip(times["minikeras"], ts)]
-        print(f"| {name} | {statistics.median(ts):.3f} | {statistics.median(ratios):.2f} |")
+        cpu_ratios = [a / b for a, b in zip(cpu["minikeras"], cpu[name])]
+        print(f"| {name} | {statistics.median(ts):.3f} | {statistics.median(ratios):.2f} | "
+              f"{statistics.median(cpu[name]):.3f} | {statistics.median(cpu_ratios):.2f} |")
     if args.profile:
         wall, totals = profile(fn, x, y_onehot)
         print(f"\nprofile of one round ({wall:.3f} s wall, kernels "

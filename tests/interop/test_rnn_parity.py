@@ -242,3 +242,32 @@ def test_masked_sequence_loss_and_training():
         ours.train_on_batch(X_MASKED, y)
         theirs.train_on_batch(X_MASKED, y)
     assert_close(ours.get_weights(), [np.asarray(w) for w in theirs.get_weights()], tol=2e-5)
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_dropout_layers_predict_without_dropout(kind):
+    """Dropout masks are random (different draws in the two libraries); at inference both
+    leave them out, so the numbers agree."""
+    def build(lib):
+        L = lib.layers
+        inp = L.Input(shape=(6, 3))
+        layer = layer_class(lib, kind)(4, dropout=0.3, recurrent_dropout=0.4,
+                                       return_sequences=True, **KINDS[kind])
+        return lib.Model(inp, layer(L.Masking(0.0)(inp)))
+    compare(build, X_MASKED)
+
+
+def test_initial_weights_have_the_same_deterministic_parts():
+    """unit_forget_bias puts ones in the forget gate's block; shapes and orthogonality."""
+    for lib in (mk, keras):
+        layer = lib.layers.LSTM(3)
+        layer.build((None, 5, 2))
+        kernel, recurrent, bias = (np.asarray(w) for w in layer.get_weights())
+        np.testing.assert_array_equal(bias, [0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0])
+        assert kernel.shape == (2, 12) and recurrent.shape == (3, 12)
+        np.testing.assert_allclose(recurrent @ recurrent.T, np.eye(3), atol=1e-5)
+    built = keras.layers.LSTM(3, name="lstm")  # the weight paths: lstm/lstm_cell/kernel
+    built.build((None, 5, 2))
+    ours = mk.layers.LSTM(3, name="lstm")
+    ours.build((None, 5, 2))
+    assert [w.path for w in built.weights] == [f"lstm/{w.name}" for w in ours.weights]
