@@ -182,7 +182,7 @@ def hard_sigmoid_keras2(x) -> Tensor:
     >>> K.eval(hard_sigmoid_keras2(K.constant([-3.0, 0.0, 1.0]))), K.eval(hard_sigmoid(K.constant([1.0])))
     (array([0. , 0.5, 0.7], dtype=float32), array([0.6666667], dtype=float32))
     """
-    from minikeras.ops.recurrent import hard_sigmoid_keras2 as rule
+    from minikeras.ops.recurrent_steps import hard_sigmoid_keras2 as rule
     return rule(ops.as_tensor(x))
 
 

@@ -388,6 +388,11 @@ class BatchFunction:
     def __call__(self, arrays):
         return self.function(arrays)[:self.n_values]
 
+    def __getattr__(self, name):  # the compiled function's plan, steps... (for the curious)
+        if name == "function":
+            raise AttributeError(name)
+        return getattr(self.function, name)
+
     def weighted(self, arrays, size) -> tuple[np.ndarray, np.ndarray]:
         outs = self.function(arrays)
         values = np.array([float(v) for v in outs[:self.n_values]])

@@ -42,53 +42,22 @@ array([1., 1., 1.], dtype=float32)
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from minikeras.ops.activations import hard_sigmoid, relu, sigmoid, tanh
 from minikeras.ops.core import Op, ShapeError, Tensor, as_tensors, format_shape
-from minikeras.ops.elementwise import cast, clip, where
+from minikeras.ops.elementwise import cast
 from minikeras.ops.linalg import matmul
-from minikeras.ops.reductions import sum
-from minikeras.ops.shapes import (
-    concatenate,
-    expand_dims,
-    getitem,
-    reshape,
-    stack,
-    transpose,
+from minikeras.ops.recurrent_steps import (
+    ACTIVATIONS,
+    GATES,
+    GRAD_RECORDS,
+    N_STATES,
+    RECORDS,
+    hard_sigmoid_keras2,
+    masked_state,
+    scan_grad_unrolled,
+    split_extras,
 )
-
-
-def hard_sigmoid_keras2(x) -> Tensor:
-    """Keras 1 and 2's hard sigmoid, ``clip(0.2 x + 0.5, 0, 1)`` (Keras 3's is x/6 + 0.5)."""
-    return clip(x * 0.2 + 0.5, 0.0, 1.0)
-
-
-# The activations a scan kernel knows by name (a layer with another one is unrolled).
-ACTIVATIONS: dict[str, Callable] = {
-    "linear": lambda x: x, "tanh": tanh, "sigmoid": sigmoid, "relu": relu,
-    "hard_sigmoid": hard_sigmoid, "hard_sigmoid_keras2": hard_sigmoid_keras2,
-}
-
-# Number of gates (blocks of `units` columns in W and U), in Keras's order.
-GATES = {"simple_rnn": ("h",), "lstm": ("i", "f", "c", "o"), "gru": ("z", "r", "h")}
-
-# The blocks of a record, `units` wide each, in order along the last axis. The first
-# ones are the states (carried through masked steps); "act_c" is activation(c).
-RECORDS = {
-    "simple_rnn": ("h",),
-    "lstm": ("h", "c", "i", "f", "g", "o", "act_c"),
-    "gru": ("h", "z", "r", "hh", "rh"),         # reset_after=True: rh = h U_h + b_h
-    "gru_reset_before": ("h", "z", "r", "hh"),
-}
-# The blocks of a scan's gradient (what *_scan_grad returns for every step).
-GRAD_RECORDS = {
-    "simple_rnn": ("dh_prev", "dz"),
-    "lstm": ("dh_prev", "dc_prev", "dz_i", "dz_f", "dz_c", "dz_o"),
-    "gru": ("dh_prev", "dz_z", "dz_r", "dz_h", "drh"),
-    "gru_reset_before": ("dh_prev", "dz_z", "dz_r", "dz_h"),
-}
-N_STATES = {"simple_rnn": 1, "lstm": 2, "gru": 1}
+from minikeras.ops.reductions import sum
+from minikeras.ops.shapes import concatenate, expand_dims, getitem, reshape, stack, transpose
 
 
 def _record_name(kind: str, attrs: dict) -> str:
@@ -136,14 +105,6 @@ def _check(kind, xz, U, states, b_h, extra, attrs):
             raise ShapeError(f"{name} {attrs[name]!r} has no scan kernel; one of "
                              f"{sorted(ACTIVATIONS)}")
     return units
-
-
-def split_extras(extra, attrs):
-    """(mask, recurrent dropout mask) from the optional trailing inputs of a scan."""
-    extra = list(extra)
-    mask = extra.pop(0) if attrs.get("masked") else None
-    rec_mask = extra.pop(0) if attrs.get("dropped") else None
-    return mask, rec_mask
 
 
 def _scan_infer(kind):
@@ -262,11 +223,11 @@ gru_scan_op = Op("gru_scan", _scan_infer("gru"), _gru_scan_grad)
 
 
 def _second_order(kind):
-    def grad(d, q):
-        from minikeras.ops.recurrent_steps import scan_grad_unrolled
-        return scan_grad_unrolled(kind, d, q)
+    def grad(d, q, gradients):
+        return scan_grad_unrolled(kind, d, q, gradients)
     grad.__doc__ = (f"Differentiate {kind}_scan_grad: rebuild both passes from the step "
                     f"written with elementary ops (see ops/recurrent_steps.py).")
+    grad.takes_gradients = True  # autograd hands it its gradients()
     return grad
 
 
@@ -400,11 +361,6 @@ def rnn_output(h_seq, mask, zero_output_for_mask: bool = False) -> Tensor:
     if mask.dtype != "bool":
         mask = cast(mask, "bool")
     return _RNN_OUTPUT(h_seq, mask, zero_output_for_mask=bool(zero_output_for_mask))
-
-
-def masked_state(mask_t: Tensor, new: Tensor, old: Tensor) -> Tensor:
-    """``new`` where the step is real (mask_t True, shape (batch,)), else ``old``."""
-    return where(expand_dims(mask_t, -1), new, old)
 
 
 __all__ = [

@@ -6,8 +6,9 @@ backward op again (second derivatives) rebuilds both passes from them
 (``scan_grad_unrolled``), so the equations are written once, here.
 
 Each step takes the projected input of the step ``xz_t`` (batch, gates*units), the
-states and the recurrent kernel U, and returns a dict of the blocks named in
-``recurrent.RECORDS`` (the new states first).
+states and the recurrent kernel U, and returns a dict of the blocks named in ``RECORDS``
+(the new states first). The names a scan knows (activations, gates, the blocks of its
+record and of its gradient) are defined here too, below the scan ops that use them.
 
 >>> import numpy as np, minikeras.backend as K
 >>> xz = K.constant(np.zeros((1, 4)))
@@ -19,13 +20,59 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from minikeras.ops.activations import hard_sigmoid, relu, sigmoid, tanh
 from minikeras.ops.core import ShapeError, Tensor
-from minikeras.ops.elementwise import identity, where, zeros_like
+from minikeras.ops.elementwise import clip, identity, where, zeros_like
 from minikeras.ops.linalg import matmul
-from minikeras.ops.recurrent import ACTIVATIONS, GRAD_RECORDS, N_STATES, RECORDS, masked_state
-from minikeras.ops.recurrent import split_extras as _split_extras
 from minikeras.ops.reductions import sum
 from minikeras.ops.shapes import concatenate, expand_dims, getitem, stack
+
+
+def hard_sigmoid_keras2(x) -> Tensor:
+    """Keras 1 and 2's hard sigmoid, ``clip(0.2 x + 0.5, 0, 1)`` (Keras 3's is x/6 + 0.5)."""
+    return clip(x * 0.2 + 0.5, 0.0, 1.0)
+
+
+# The activations a scan kernel knows by name (a layer with another one is unrolled).
+ACTIVATIONS: dict[str, Callable] = {
+    "linear": lambda x: x, "tanh": tanh, "sigmoid": sigmoid, "relu": relu,
+    "hard_sigmoid": hard_sigmoid, "hard_sigmoid_keras2": hard_sigmoid_keras2,
+}
+
+# Number of gates (blocks of `units` columns in W and U), in Keras's order.
+GATES = {"simple_rnn": ("h",), "lstm": ("i", "f", "c", "o"), "gru": ("z", "r", "h")}
+
+# The blocks of a record, `units` wide each, in order along the last axis. The first
+# ones are the states (carried through masked steps); "act_c" is activation(c).
+RECORDS = {
+    "simple_rnn": ("h",),
+    "lstm": ("h", "c", "i", "f", "g", "o", "act_c"),
+    "gru": ("h", "z", "r", "hh", "rh"),         # reset_after=True: rh = h U_h + b_h
+    "gru_reset_before": ("h", "z", "r", "hh"),
+}
+# The blocks of a scan's gradient (what *_scan_grad returns for every step).
+GRAD_RECORDS = {
+    "simple_rnn": ("dh_prev", "dz"),
+    "lstm": ("dh_prev", "dc_prev", "dz_i", "dz_f", "dz_c", "dz_o"),
+    "gru": ("dh_prev", "dz_z", "dz_r", "dz_h", "drh"),
+    "gru_reset_before": ("dh_prev", "dz_z", "dz_r", "dz_h"),
+}
+N_STATES = {"simple_rnn": 1, "lstm": 2, "gru": 1}
+
+
+def split_extras(extra, attrs):
+    """(mask, recurrent dropout mask) from the optional trailing inputs of a scan."""
+    extra = list(extra)
+    mask = extra.pop(0) if attrs.get("masked") else None
+    rec_mask = extra.pop(0) if attrs.get("dropped") else None
+    return mask, rec_mask
+
+
+def masked_state(mask_t: Tensor, new: Tensor, old: Tensor) -> Tensor:
+    """``new`` where the step is real (mask_t True, shape (batch,)), else ``old``."""
+    return where(expand_dims(mask_t, -1), new, old)
+
+
 
 
 def _cols(t: Tensor, first: int, count: int, units: int) -> Tensor:
@@ -100,7 +147,7 @@ def _parse(kind, d):
     g, record, xz, U, *rest = d.inputs
     b_h = rest.pop(0) if kind == "gru" else None
     states = rest[:N_STATES[kind]]
-    mask, rec_mask = _split_extras(rest[N_STATES[kind]:], d.attrs)
+    mask, rec_mask = split_extras(rest[N_STATES[kind]:], d.attrs)
     return g, record, xz, U, b_h, list(states), mask, rec_mask
 
 
@@ -115,7 +162,7 @@ def _step_fn(kind, attrs, U, b_h, rec_mask):
                                     rec_mask)
 
 
-def scan_grad_unrolled(kind: str, d: Tensor, q: Tensor) -> list:
+def scan_grad_unrolled(kind: str, d: Tensor, q: Tensor, gradients) -> list:
     """The gradients of the inputs of ``d = {kind}_scan_grad(g, record, xz, U, ...)``.
 
     The forward scan is rebuilt step by step from elementary ops, its backward pass is
@@ -123,8 +170,8 @@ def scan_grad_unrolled(kind: str, d: Tensor, q: Tensor) -> list:
     of each step's ``xz_t``: exactly the rows ``d`` holds), and that graph is
     differentiated once more. The record input gets no gradient of its own: it is the
     forward scan of the same inputs, so its influence arrives through them.
+    ``gradients`` is autograd's (which calls this rule; ops never import autograd).
     """
-    from minikeras.autograd import gradients
     g, _record, xz, U, b_h, states, mask, rec_mask = _parse(kind, d)
     steps = xz.shape[1]
     if steps is None:
