@@ -25,7 +25,7 @@ where the ``placement`` says (host memory or a GPU). Updates are all computed fr
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -35,26 +35,16 @@ from minikeras.axes import compatible
 from minikeras.fusion import plan
 from minikeras.memory import POOL_MIN_SIZE, BufferPool, liveness
 from minikeras.placement import placement_for
-from minikeras.tensor import Constant, Placeholder, Tensor, Variable, format_shape
+from minikeras.tensor import (
+    Constant,
+    Placeholder,
+    Tensor,
+    Variable,
+    format_shape,
+    topological_order,
+    use_evaluator,
+)
 from minikeras.updates import choose
-
-
-def topological_order(outputs: Iterable[Tensor]) -> list[Tensor]:
-    """All nodes the outputs depend on, each after every node it reads."""
-    order, seen = [], set()
-    for out in outputs:
-        stack = [(out, False)]
-        while stack:
-            node, inputs_done = stack.pop()
-            if inputs_done:
-                order.append(node)
-                continue
-            if id(node) in seen:
-                continue
-            seen.add(id(node))
-            stack.append((node, True))
-            stack.extend((i, False) for i in reversed(node.inputs) if id(i) not in seen)
-    return order
 
 
 class Step(NamedTuple):
@@ -196,6 +186,7 @@ class Function:
                     for j in views:
                         slots[j] = None
         except Exception as e:
+            pool.end_call()  # a failed call gives nothing back: what it held is garbage
             raise _runtime_error(self.nodes[step.output], [slots[j] for j in step.inputs],
                                  e) from e
         results = [self.placement.to_host(slots[s]) for s in self.output_slots]
@@ -262,6 +253,11 @@ def evaluate(tensor: Tensor) -> np.ndarray:
     if isinstance(tensor, (Variable, Constant)):
         return np.array(tensor.value)
     return Function([], [tensor])([])[0]
+
+
+# A variable's assign_add(t) may be given a symbolic t (as in Keras's eager layers):
+# tensor.py cannot run graphs itself (the executor is built on it), so it is told how.
+use_evaluator(evaluate)
 
 
 def format_graph(outputs) -> str:

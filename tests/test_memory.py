@@ -86,7 +86,7 @@ def test_liveness_keeps_a_buffer_while_its_views_are_used():
     v = K.reshape(a, (3, 2))    # a view of it
     m = v * 3.0                 # reads the view after `a` itself was last read
     out = K.sum(m)
-    from minikeras.graph import topological_order
+    from minikeras.tensor import topological_order
     nodes = topological_order([out])
     slot = {id(n): i for i, n in enumerate(nodes)}
     steps = [(slot[id(n)], kernels.returns_view(kernels.lookup(n.op.name)),

@@ -7,6 +7,7 @@ from minikeras.ops.activations import (  # noqa: F401
     hard_sigmoid,
     log_softmax,
     relu,
+    relu_options,
     selu,
     sigmoid,
     sigmoid_grad,
@@ -18,6 +19,11 @@ from minikeras.ops.activations import (  # noqa: F401
 )
 from minikeras.ops.broadcast import broadcast_like, sum_like, unbroadcast  # noqa: F401
 from minikeras.ops.core import REGISTRY, Op, ShapeError, as_tensor, as_tensors  # noqa: F401
+from minikeras.ops.crossentropy import (  # noqa: F401
+    binary_crossentropy,
+    categorical_crossentropy,
+    sparse_categorical_crossentropy,
+)
 from minikeras.ops.elementwise import (  # noqa: F401
     abs,
     add,
@@ -50,16 +56,12 @@ from minikeras.ops.elementwise import (  # noqa: F401
     where,
     zeros_like,
 )
-from minikeras.ops.linalg import batch_dot, dot, matmul  # noqa: F401
-from minikeras.ops.losses import (  # noqa: F401
-    binary_crossentropy,
-    categorical_crossentropy,
-    sparse_categorical_crossentropy,
-)
+from minikeras.ops.linalg import batch_dot, dot, l2_normalize, matmul  # noqa: F401
 from minikeras.ops.random import bernoulli_like, dropout, random_normal, random_uniform, set_seed  # noqa: F401
 from minikeras.ops.reductions import argmax, argmin, count, max, mean, min, prod, std, sum, var  # noqa: F401
 from minikeras.ops.shapes import (  # noqa: F401
     batch_flatten,
+    check_ids,
     concatenate,
     expand_dims,
     flatten,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from minikeras import ops
 from minikeras.layers.base import Layer, nest_flatten
+from minikeras.layers.rnn.cell import cell_from_config, layer_entry
 from minikeras.ops.recurrent import reverse_time
 
 MERGE_MODES = ("concat", "sum", "mul", "ave", None)
@@ -159,14 +160,12 @@ class Bidirectional(Layer):
     reset_state = reset_states
 
     def get_config(self) -> dict:
-        from minikeras.saving import layer_config
         return {**super().get_config(), "merge_mode": self.merge_mode,
-                "layer": layer_config(self.forward_layer),
-                "backward_layer": layer_config(self.backward_layer)}
+                "layer": layer_entry(self.forward_layer),
+                "backward_layer": layer_entry(self.backward_layer)}
 
     @classmethod
     def from_config(cls, config: dict):
-        from minikeras.layers.rnn.rnn import cell_from_config
         config = dict(config)
         layer = cell_from_config(config.pop("layer"))
         backward = config.pop("backward_layer", None)

@@ -28,11 +28,12 @@ import warnings
 
 import numpy as np
 
-from minikeras import activations, initializers, regularizers
+from minikeras import activations, initializers, ops, regularizers
 from minikeras import backend as K
 from minikeras.layers.base import Layer
 from minikeras.layers.rnn.dropout_rnn_cell import DropoutRNNCell
 from minikeras.ops.recurrent import ACTIVATIONS
+from minikeras.tensor import Tensor
 
 # Keras 1 argument names of the recurrent layers and cells -> Keras 2/3 names.
 KERAS1_NAMES = {"output_dim": "units", "init": "kernel_initializer",
@@ -76,6 +77,56 @@ def scan_activation(fn) -> str | None:
     except ValueError:
         return None
     return name if name in ACTIVATIONS else None
+
+
+# ---------------------------------------------------------------- the protocol's helpers
+def state_sizes(cell) -> list[int]:
+    """A cell's state sizes as a flat list of ints."""
+    size = cell.state_size
+    if isinstance(size, (list, tuple)):
+        return [int(s) for part in size for s in (part if isinstance(part, (list, tuple))
+                                                  else [part])]
+    return [int(size)]
+
+
+def output_size(cell) -> int:
+    size = getattr(cell, "output_size", None)
+    return int(size) if size is not None else state_sizes(cell)[0]
+
+
+def zero_states(like: Tensor, sizes) -> list[Tensor]:
+    """Zeros (batch, size) for each size, with the batch size of ``like`` (known when data
+    flows)."""
+    first = like[(slice(None),) + (0,) * (like.ndim - 2) + (slice(0, 1),)]
+    return [ops.tile(ops.zeros_like(first), (1, int(s))) for s in sizes]
+
+
+def layer_entry(layer) -> dict:
+    """A wrapped layer or cell as saved inside its wrapper's config: its class and its
+    ``get_config()`` (the shape of ``minikeras.layers.serialize``, which this package
+    cannot import: the layers package imports it)."""
+    return {"module": "minikeras.layers", "class_name": type(layer).__name__,
+            "config": layer.get_config(), "name": layer.name}
+
+
+def cell_from_config(entry: dict):
+    """A cell (or wrapped layer) rebuilt from its saved ``{"class_name", "config"}``.
+
+    The class is found among the Layer classes Python knows by that name (minikeras's
+    first), so a cell of your own comes back too once its class is defined.
+    """
+    name = entry["class_name"]
+    found, stack = [], [Layer]
+    while stack:
+        for sub in stack.pop().__subclasses__():
+            stack.append(sub)
+            if sub.__name__ == name:
+                found.append(sub)
+    if not found:
+        raise ValueError(f"unknown layer class {name!r}: define (or import) it before "
+                         f"loading")
+    found.sort(key=lambda cls: not cls.__module__.startswith("minikeras."))
+    return found[0].from_config(dict(entry["config"]))
 
 
 class RecurrentCell(DropoutRNNCell, Layer):
@@ -162,11 +213,9 @@ class RecurrentCell(DropoutRNNCell, Layer):
     def get_initial_state(self, batch_size=None, like=None):
         """Zeros (batch, units) for each state (``like``: a (batch, ...) tensor to copy the
         batch size from when it is only known when data flows)."""
-        sizes = self.state_size if isinstance(self.state_size, (list, tuple)) \
-            else [self.state_size]
+        sizes = state_sizes(self)
         if like is not None:
-            first = like[(slice(None),) + (0,) * (like.ndim - 2) + (slice(0, 1),)]
-            return [K.tile(K.zeros_like(first), (1, s)) for s in sizes]
+            return zero_states(like, sizes)
         return [K.constant(np.zeros((batch_size, s)), dtype=self.dtype) for s in sizes]
 
     def get_config(self) -> dict:

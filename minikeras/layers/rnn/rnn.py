@@ -39,16 +39,16 @@ import numpy as np
 from minikeras import backend as K
 from minikeras import ops
 from minikeras.layers.base import InputSpec, Layer, nest_flatten
-from minikeras.layers.rnn.stacked_rnn_cells import StackedRNNCells, output_size, state_sizes
+from minikeras.layers.rnn.cell import (
+    cell_from_config,
+    layer_entry,
+    output_size,
+    state_sizes,
+    zero_states,
+)
+from minikeras.layers.rnn.stacked_rnn_cells import StackedRNNCells
 from minikeras.ops.recurrent import masked_state, reverse_time, rnn_output
-from minikeras.tensor import Tensor, Variable, format_shape
-
-
-def zero_states(like: Tensor, sizes) -> list[Tensor]:
-    """Zeros (batch, size) for each size, with the batch size of ``like`` (known when data
-    flows)."""
-    first = like[(slice(None),) + (0,) * (like.ndim - 2) + (slice(0, 1),)]
-    return [ops.tile(ops.zeros_like(first), (1, int(s))) for s in sizes]
+from minikeras.tensor import Variable, format_shape
 
 
 def call_kwargs(cell, training=None, constants=None) -> dict:
@@ -89,12 +89,6 @@ def split_arguments(kwargs: dict) -> tuple[dict, dict]:
     if "dtype" in layer:
         kwargs["dtype"] = layer["dtype"]
     return layer, kwargs
-
-
-def cell_from_config(entry: dict):
-    """A cell rebuilt from its saved ``{"class_name", "config"}``."""
-    from minikeras import layers
-    return layers.get(entry["class_name"]).from_config(dict(entry["config"]))
 
 
 class RNN(Layer):
@@ -338,7 +332,6 @@ class RNN(Layer):
 
     # ---- configuration
     def get_config(self) -> dict:
-        from minikeras.saving import layer_config
         cfg = {**super().get_config(), "return_sequences": self.return_sequences,
                "return_state": self.return_state, "go_backwards": self.go_backwards,
                "stateful": self.stateful, "unroll": self.unroll,
@@ -349,7 +342,7 @@ class RNN(Layer):
         if self._num_constants:
             cfg["num_constants"] = self._num_constants
         if type(self) is RNN:
-            cfg["cell"] = layer_config(self.cell)
+            cfg["cell"] = layer_entry(self.cell)
         return cfg
 
     @classmethod

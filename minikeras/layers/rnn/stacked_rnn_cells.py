@@ -17,20 +17,13 @@ cell), so built-in cells keep their one-scan-per-sequence speed when stacked.
 from __future__ import annotations
 
 from minikeras.layers.base import Layer
-
-
-def state_sizes(cell) -> list[int]:
-    """A cell's state sizes as a flat list of ints."""
-    size = cell.state_size
-    if isinstance(size, (list, tuple)):
-        return [int(s) for part in size for s in (part if isinstance(part, (list, tuple))
-                                                  else [part])]
-    return [int(size)]
-
-
-def output_size(cell) -> int:
-    size = getattr(cell, "output_size", None)
-    return int(size) if size is not None else state_sizes(cell)[0]
+from minikeras.layers.rnn.cell import (
+    cell_from_config,
+    layer_entry,
+    output_size,
+    state_sizes,
+    zero_states,
+)
 
 
 class StackedRNNCells(Layer):
@@ -124,17 +117,14 @@ class StackedRNNCells(Layer):
                 states.extend(cell.get_initial_state(batch_size=batch_size, like=like)
                               if like is not None else cell.get_initial_state(batch_size))
             else:
-                from minikeras.layers.rnn.rnn import zero_states
                 states.extend(zero_states(like, state_sizes(cell)))
         return states
 
     def get_config(self) -> dict:
-        from minikeras.saving import layer_config
-        return {**super().get_config(), "cells": [layer_config(c) for c in self.cells]}
+        return {**super().get_config(), "cells": [layer_entry(c) for c in self.cells]}
 
     @classmethod
     def from_config(cls, config: dict):
-        from minikeras.layers.rnn.rnn import cell_from_config
         config = dict(config)
         cells = [cell_from_config(c) for c in config.pop("cells")]
         return cls(cells, **config)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from minikeras import ops
 from minikeras.layers.base import Layer, nest_map
+from minikeras.layers.rnn.cell import cell_from_config, layer_entry
 from minikeras.tensor import format_shape
 
 
@@ -85,11 +86,9 @@ class TimeDistributed(Layer):
         return (input_shape[0], input_shape[1], *child[1:])
 
     def get_config(self) -> dict:
-        from minikeras.saving import layer_config
-        return {**super().get_config(), "layer": layer_config(self.layer)}
+        return {**super().get_config(), "layer": layer_entry(self.layer)}
 
     @classmethod
     def from_config(cls, config: dict):
-        from minikeras.layers.rnn.rnn import cell_from_config
         config = dict(config)
         return cls(cell_from_config(config.pop("layer")), **config)
