@@ -321,8 +321,15 @@ class Layer:
         kwargs = dict(kwargs)
         if self._call_takes_training and "training" not in kwargs:
             kwargs["training"] = training
-        masks = nest_map(lambda t: getattr(t, "_keras_mask", None), inputs)
+        masks = kwargs.get("mask") if kwargs.get("mask") is not None else \
+            nest_map(lambda t: getattr(t, "_keras_mask", None), inputs)
         has_mask = any(m is not None for m in nest_flatten(masks))
+        if has_mask and not (self.supports_masking or self._call_takes_mask):
+            raise TypeError(
+                f'Layer "{self.name}" ({type(self).__name__}) does not support masking, but '
+                f"was passed an input mask (made by Masking or Embedding(mask_zero=True) "
+                f"upstream). Consume the mask first, e.g. with a recurrent layer without "
+                f"return_sequences\n  at {Origin.capture()}")
         if self._call_takes_mask and "mask" not in kwargs and has_mask:
             kwargs["mask"] = masks
         outputs = self.call(inputs, **kwargs)
@@ -330,7 +337,9 @@ class Layer:
         for t, m in zip(nest_flatten(outputs),
                         nest_flatten(out_mask) if isinstance(out_mask, (list, tuple))
                         else [out_mask] * len(nest_flatten(outputs))):
-            if isinstance(t, Tensor):
+            # as Keras 3: a mask a tensor already carries (a nested model's output) stays
+            if isinstance(t, Tensor) and (m is not None or
+                                          getattr(t, "_keras_mask", None) is None):
                 t._keras_mask = m
         return outputs
 

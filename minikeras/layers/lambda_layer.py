@@ -40,6 +40,7 @@ class Lambda(Layer):
         self.function = function
         self._output_shape = output_shape
         self.mask = mask
+        self.supports_masking = mask is not None  # Keras 2: only with a mask rule
         self.arguments = dict(arguments or {})
 
     def call(self, inputs):
