@@ -39,7 +39,7 @@ FLOORS = [
     ("building blocks", ["activations", "initializers", "regularizers", "constraints",
                          "losses", "losses.*", "metrics", "metrics.*", "optimizers",
                          "optimizers.*"]),
-    ("file formats", ["saving"]),
+    ("file formats", ["saving", "saving.*"]),
     ("layers", ["layers", "layers.*"]),
     ("models", ["callbacks", "callbacks.*", "models", "models.*"]),
     ("around", ["datasets", "datasets.*", "grading", "grading.*", "viz", "model_plot",

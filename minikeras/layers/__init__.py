@@ -1,5 +1,5 @@
 """Layers: the building blocks of models (``from minikeras.layers import Dense``)."""
-from minikeras.layers import core, lambda_layer, merge
+from minikeras.layers import core, lambda_layer, merge, rnn
 from minikeras.layers.base import InputSpec, Layer  # noqa: F401
 from minikeras.layers.core import (  # noqa: F401
     Activation,
@@ -31,8 +31,20 @@ from minikeras.layers.merge import (  # noqa: F401
     multiply,
     subtract,
 )
+from minikeras.layers.rnn import (  # noqa: F401
+    GRU,
+    LSTM,
+    RNN,
+    Bidirectional,
+    GRUCell,
+    LSTMCell,
+    SimpleRNN,
+    SimpleRNNCell,
+    StackedRNNCells,
+    TimeDistributed,
+)
 
-_MODULES = (core, lambda_layer, merge)
+_MODULES = (core, lambda_layer, merge, rnn)
 
 
 def get(name: str):

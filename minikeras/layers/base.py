@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import inspect
 import itertools
-import re
 from collections import defaultdict
 
 import numpy as np
@@ -40,10 +39,12 @@ import numpy as np
 from minikeras import backend as K
 from minikeras import config, initializers, regularizers
 from minikeras.backend_functions import on_clear_session
+from minikeras.layers import budget
 from minikeras.metrics.metric import Metric
 from minikeras.ops.eager import symbolic_scope
 from minikeras.ops.elementwise import identity
 from minikeras.tensor import Constant, Origin, Tensor, Variable, format_shape
+from minikeras.utils.naming import to_snake_case
 
 _layer_counters: dict[str, itertools.count] = defaultdict(lambda: itertools.count(0))
 on_clear_session(_layer_counters.clear)  # K.clear_session() starts names again
@@ -51,7 +52,7 @@ on_clear_session(_layer_counters.clear)  # K.clear_session() starts names again
 
 def default_name(cls_name: str) -> str:
     """'Dense' -> 'dense', 'dense_1', ...; 'SimpleRNN' -> 'simple_rnn'."""
-    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", cls_name).lower()
+    snake = to_snake_case(cls_name)
     n = next(_layer_counters[snake])
     return snake if n == 0 else f"{snake}_{n}"
 
@@ -256,6 +257,7 @@ class Layer:
                 else "zeros"
         init = initializers.get(initializer)
         shape = (shape,) if isinstance(shape, int) else tuple(shape or ())
+        budget.spend(self.name, shape)  # loading a file: no more than the file holds
         var = K.variable(init(shape, dtype=dtype), dtype=dtype,
                          name=f"{self.name}/{name or 'weight_' + str(len(self._own_weights))}")
         var.trainable = trainable
@@ -396,8 +398,15 @@ class Layer:
         kwargs = dict(kwargs)
         if self._call_takes_training and "training" not in kwargs:
             kwargs["training"] = training
-        masks = nest_map(lambda t: getattr(t, "_keras_mask", None), inputs)
+        masks = kwargs.get("mask") if kwargs.get("mask") is not None else \
+            nest_map(lambda t: getattr(t, "_keras_mask", None), inputs)
         has_mask = any(m is not None for m in nest_flatten(masks))
+        if has_mask and not (self.supports_masking or self._call_takes_mask):
+            raise TypeError(
+                f'Layer "{self.name}" ({type(self).__name__}) does not support masking, but '
+                f"was passed an input mask (made by Masking or Embedding(mask_zero=True) "
+                f"upstream). Consume the mask first, e.g. with a recurrent layer without "
+                f"return_sequences\n  at {Origin.capture()}")
         if self._call_takes_mask and "mask" not in kwargs and has_mask:
             kwargs["mask"] = masks
         with symbolic_scope():  # keras.ops and keras.random build nodes in here

@@ -14,9 +14,9 @@ built when it first sees data.
 """
 from __future__ import annotations
 
-from minikeras.layers import serialize as serialize_layer
 from minikeras.layers.base import Layer
 from minikeras.layers.core import Input, InputLayer
+from minikeras.models.keras_files import to_config
 from minikeras.models.model import Model, _input_dtype, _loaders
 from minikeras.tensor import Tensor
 
@@ -109,13 +109,9 @@ class Sequential(Model):
         >>> Sequential.from_config(model.get_config()).output_shape
         (None, 2)
         """
-        model = cls(name=config.get("name"))
-        for entry in config["layers"]:
-            model.add(_loaders["layer"](entry, custom_objects))
-        return model
+        return _loaders["model"]({"class_name": "Sequential", "config": config},
+                                 custom_objects)
 
     def get_config(self) -> dict:
-        """Its name and its layers, the Input first (when it has one)."""
-        layers = [] if self._input_layer is None else [serialize_layer(self._input_layer)]
-        layers += [serialize_layer(layer) for layer in self.layers]
-        return {"name": self.name, "trainable": self.trainable, "layers": layers}
+        """Its name and its layers, the Input first (when it has one), as Keras 3."""
+        return to_config.model_entry(self)["config"]

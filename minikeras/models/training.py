@@ -31,7 +31,10 @@ from minikeras.models.data import (
     whole_number,
 )
 from minikeras.models.epochs import Arrays, Batches, EpochIterator, is_batch_source
+from minikeras.models.keras_files import to_config
+from minikeras.saving.names import accepted_keys
 from minikeras.tensor import Origin, format_shape
+from minikeras.utils.naming import to_snake_case
 from minikeras.utils.progbar import Progbar
 
 
@@ -49,7 +52,7 @@ class Trainer:
         self._loss_tracker = None
         self._compile_loss = None
         self._compile_metrics = None
-        self._compile_spec = {}
+        self._metrics_spec = self._weighted_metrics_spec = self._loss_weights = None
 
     # ---------------------------------------------------------------- compile
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
@@ -76,8 +79,8 @@ class Trainer:
                 if str(m).lower() not in ("accuracy", "acc"):
                     metrics_module.get(m)
         self.loss = loss
-        self._compile_spec = {"loss": loss, "metrics": metrics, "loss_weights": loss_weights,
-                              "weighted_metrics": weighted_metrics}
+        self._metrics_spec, self._weighted_metrics_spec = metrics, weighted_metrics
+        self._loss_weights = loss_weights
         self._loss_tracker = metrics_module.Mean(name="loss")
         self._compile_loss = None if loss is None else CompileLoss(loss, loss_weights)
         self._compile_metrics = None if metrics is None and weighted_metrics is None else \
@@ -478,41 +481,64 @@ class Trainer:
 
     # ---------------------------------------------------------------- compile settings
     def get_compile_config(self) -> dict:
-        """What ``compile`` was given, JSON-ready (the optimizer with its settings; losses
-        and metrics by name or as serialized objects), so that ``compile_from_config``
-        can compile a copy."""
-        def plain(spec):
-            if spec is None or isinstance(spec, (str, int, float)):
-                return spec
-            if isinstance(spec, (list, tuple)):
-                return [plain(s) for s in spec]
-            if isinstance(spec, dict):
-                return {k: plain(v) for k, v in spec.items()}
-            if isinstance(spec, metrics_module.Metric):
-                return metrics_module.serialize(spec)
-            return getattr(spec, "name", None) or getattr(spec, "__name__", None)
-
-        spec = self._compile_spec
-        return {"optimizer": optimizers.serialize(self.optimizer),
-                "loss": plain(spec.get("loss")), "metrics": plain(spec.get("metrics")),
-                "loss_weights": plain(spec.get("loss_weights")),
-                "weighted_metrics": plain(spec.get("weighted_metrics"))}
+        """What ``compile`` was given, JSON-ready and in the keys Keras 3.0 reads (the
+        optimizer with its settings, losses and metrics), so that ``compile_from_config``
+        (minikeras's or Keras's) can compile a copy."""
+        return to_config.compile_config(self)
 
     def compile_from_config(self, config: dict) -> None:
-        """Compile as ``get_compile_config`` describes (a fresh optimizer with the same
-        settings)."""
-        def revive(spec):
-            if isinstance(spec, dict) and "class_name" in spec and "config" in spec:
-                return metrics_module.deserialize(spec)
-            if isinstance(spec, list):
-                return [revive(s) for s in spec]
-            if isinstance(spec, dict):
-                return {k: revive(v) for k, v in spec.items()}
-            return spec
-        self.compile(optimizer=optimizers.deserialize(config["optimizer"]),
-                     loss=config["loss"], metrics=revive(config.get("metrics")),
+        """Compile as a ``compile_config`` says: one written by minikeras or by Keras 3
+        (whose losses may be serialized Loss objects, metrics metric objects, and
+        optimizers carry settings minikeras reads or refuses clearly)."""
+        self.compile(optimizer=optimizers.deserialize(config.get("optimizer")),
+                     loss=_loss_from_config(config.get("loss")),
+                     metrics=_metrics_from_config(config.get("metrics")) or None,
                      loss_weights=config.get("loss_weights"),
-                     weighted_metrics=revive(config.get("weighted_metrics")))
+                     weighted_metrics=_metrics_from_config(
+                         config.get("weighted_metrics")) or None)
+
+    def reset_states(self) -> None:
+        """Zero the states of every stateful layer of the model (Keras 2)."""
+        for layer in self._all_layers():
+            if getattr(layer, "stateful", False) and hasattr(layer, "reset_states") and \
+                    layer is not self:
+                layer.reset_states()
+
+
+def _loss_from_config(spec):
+    """A loss in a compile_config: a name, a serialized Loss (built here, with only the
+    keys minikeras's class takes), a list or a dict of them per output."""
+    if isinstance(spec, list):
+        return [_loss_from_config(s) for s in spec]
+    if isinstance(spec, dict) and "class_name" in spec and "config" in spec:
+        cls = getattr(losses, spec["class_name"], None)
+        config = spec["config"]
+        if isinstance(cls, type) and isinstance(config, dict):
+            keys = accepted_keys(cls)
+            config = {k: v for k, v in config.items() if keys is None or k in keys}
+        return losses.get({"class_name": spec["class_name"], "config": config})
+    if isinstance(spec, dict):  # one loss per output name
+        return {k: _loss_from_config(v) for k, v in spec.items()}
+    return spec
+
+
+def _metrics_from_config(spec):
+    """Metrics in a compile_config: names, or serialized metric objects (made again with
+    their settings, the keys minikeras's class takes; an unknown class by its name)."""
+    if isinstance(spec, list):
+        return [_metrics_from_config(s) for s in spec]
+    if isinstance(spec, dict) and "class_name" in spec:
+        cls = metrics_module.CLASSES.get(spec["class_name"])
+        config = spec.get("config")
+        if cls is not None and isinstance(config, dict):
+            keys = accepted_keys(cls)
+            config = {k: v for k, v in config.items() if keys is None or k in keys}
+            return cls.from_config(config)
+        name = config.get("name") if isinstance(config, dict) else None
+        return name or to_snake_case(spec["class_name"])
+    if isinstance(spec, dict):
+        return {k: _metrics_from_config(v) for k, v in spec.items()}
+    return spec
 
 
 def _with_class_weights(unpack, class_weight):
