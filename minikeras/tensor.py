@@ -126,6 +126,10 @@ class Tensor:
     def __le__(self, other): return ops.elementwise.less_equal(self, other)
     def __gt__(self, other): return ops.elementwise.greater(self, other)
     def __ge__(self, other): return ops.elementwise.greater_equal(self, other)
+    # == and != compare elementwise, as Keras 3's tensors do (a tensor stays hashable by
+    # identity, so dicts and sets of tensors still work)
+    def __eq__(self, other): return ops.elementwise.equal(self, other)  # type: ignore
+    def __ne__(self, other): return ops.elementwise.not_equal(self, other)  # type: ignore
     def __getitem__(self, key): return ops.shapes.getitem(self, key)
 
     def __bool__(self):

@@ -163,6 +163,11 @@ class Trainer:
 
     # ---------------------------------------------------------------- compiled steps
     def _step(self, training: bool, ys, sws):
+        if ys is None:  # no targets: the model's add_loss losses only (Keras 3 allows it)
+            if self._compile_loss is not None or self._compile_metrics is not None:
+                raise ValueError("no targets y were given, but the model was compiled with "
+                                 "a loss or metrics, which compare outputs with targets")
+            ys = []
         target_shapes = [(None, *y.shape[1:]) for y in ys]
         weight_ndims = tuple(None if w is None else w.ndim for w in sws) if sws else \
             (None,) * len(ys)
@@ -175,7 +180,7 @@ class Trainer:
 
     def _run_step(self, training: bool, xs, ys, sws):
         fn = self._step(training, ys, sws)
-        return fn(xs + ys + [w for w in (sws or []) if w is not None])
+        return fn(xs + (ys or []) + [w for w in (sws or []) if w is not None])
 
     def _predict_function(self):
         if "predict" not in self._functions:
@@ -259,7 +264,7 @@ class Trainer:
                 x, y, sw = (*batch, None, None)[:3]
             else:
                 x, y, sw = batch, None, None
-            if with_targets and y is None:
+            if with_targets and y is None and self._compile_loss is not None:
                 raise ValueError(f"{what}: the batches have no targets: each must be "
                                  f"(x, y) or (x, y, sample_weight)\n  at {where}")
             return self._prepare(x, y if with_targets else None, sw, what=what, where=where)
@@ -311,7 +316,7 @@ class Trainer:
         verbose = verbosity(verbose, where)
         if class_weight is not None and sample_weight is not None:
             raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
-        if y is None and not is_batch_source(x):
+        if y is None and not is_batch_source(x) and self._compile_loss is not None:
             raise ValueError(f"fit needs targets y\n  at {where}")
         val = None
         if validation_split and not is_batch_source(x) and validation_data is None:
@@ -402,7 +407,7 @@ class Trainer:
         where = Origin.capture()
         batch_size = 32 if batch_size is None else whole_number(batch_size, "batch_size", where)
         verbose = verbosity(verbose, where)
-        if y is None and not is_batch_source(x):
+        if y is None and not is_batch_source(x) and self._compile_loss is not None:
             raise ValueError(f"evaluate needs targets y\n  at {where}")
         source = self._source(x, y, sample_weight, batch_size, False, "evaluate", where)
         iterator = EpochIterator(source, steps)
