@@ -196,8 +196,8 @@ def function(inputs: Sequence[Tensor], outputs, updates=(), name=None, **kwargs)
 
 
 def eval(x: Tensor) -> np.ndarray:
-    """The value of a tensor that needs no placeholders."""
-    return evaluate(x)
+    """The value of a tensor that needs no placeholders (an array is its own value)."""
+    return evaluate(x) if isinstance(x, Tensor) else np.asarray(x)
 
 
 def get_value(x: Variable) -> np.ndarray:

@@ -41,7 +41,7 @@ from minikeras import config, initializers, regularizers
 from minikeras.backend_functions import on_clear_session
 from minikeras.layers import budget
 from minikeras.metrics.metric import Metric
-from minikeras.ops.eager import symbolic_scope
+from minikeras.ops.eager import building, symbolic_scope
 from minikeras.ops.elementwise import identity
 from minikeras.tensor import Constant, Origin, Tensor, Variable, format_shape
 from minikeras.utils.naming import to_snake_case
@@ -320,8 +320,11 @@ class Layer:
         found = list(self._losses)
         for layer in _sublayers(self):
             found += layer._losses
-        return found + [w.regularizer(w) for w in self.trainable_weights
-                        if getattr(w, "regularizer", None) is not None]
+        penalties = [w.regularizer(w) for w in self.trainable_weights
+                     if getattr(w, "regularizer", None) is not None]
+        if not building():  # asked from outside a graph: the penalties' values now
+            penalties = [_as_array(K.eval(p)) for p in penalties]
+        return found + penalties
 
     def add_loss(self, loss) -> None:
         """Add a scalar loss (or a list of them), usually inside ``call``: training adds
