@@ -1,4 +1,11 @@
-"""Layers: the building blocks of models (``from minikeras.layers import Dense``)."""
+"""Layers: the building blocks of models (``from minikeras.layers import Dense``).
+
+``base.py`` is what every layer is (``Layer``, ``InputSpec``, how calls become graph
+nodes); ``core.py`` the core layers (Input, Dense, Activation, Dropout, Flatten, ...);
+``lambda_layer.py`` Lambda and how its function is saved; ``merge.py`` Add, Concatenate
+and the other merges. ``get(name)`` finds a class by name and ``serialize(layer)``
+describes a layer as plain data (for saving models).
+"""
 from minikeras.layers import core, lambda_layer, merge
 from minikeras.layers.base import InputSpec, Layer  # noqa: F401
 from minikeras.layers.core import (  # noqa: F401

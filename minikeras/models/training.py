@@ -55,8 +55,13 @@ class Trainer:
             warnings.warn("compile(class_mode=...) is a Keras 1 argument and has no effect "
                           "(the loss decides how classes are treated)", DeprecationWarning,
                           stacklevel=2)
-        for legacy in ("sample_weight_mode", "run_eagerly", "jit_compile", "steps_per_execution"):
-            kwargs.pop(legacy, None)
+        steps_per_execution = kwargs.pop("steps_per_execution", 1)
+        _not_supported("compile", weighted_metrics=weighted_metrics or None,
+                       sample_weight_mode=kwargs.pop("sample_weight_mode", None),
+                       run_eagerly=kwargs.pop("run_eagerly", None) or None,
+                       steps_per_execution=None if steps_per_execution in (None, 1)
+                       else steps_per_execution)
+        kwargs.pop("jit_compile", None)  # minikeras compiles every graph (and Numba kernels)
         if kwargs:
             raise TypeError(f"compile got unexpected keyword argument(s): {sorted(kwargs)}")
         if loss is None:
@@ -212,8 +217,8 @@ class Trainer:
         self._require_compiled("training it")
         if nb_epoch is not None:  # Keras 1
             epochs = nb_epoch
-        if class_weight is not None or sample_weight is not None:
-            raise NotImplementedError("class_weight and sample_weight are not supported yet")
+        _not_supported("fit", class_weight=class_weight, sample_weight=sample_weight,
+                       steps_per_epoch=steps_per_epoch, validation_steps=validation_steps)
         if y is None:
             raise ValueError("fit needs targets y")
         batch_size = batch_size or 32
@@ -278,6 +283,8 @@ class Trainer:
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False):
         """The loss (and metrics) on (x, y): a scalar without metrics, else a list."""
+        _not_supported("evaluate", sample_weight=sample_weight, steps=steps,
+                       callbacks=callbacks)
         self._require_compiled("evaluating it")
         xs, ys = self._prepare(x, y)
         if ys is None:
@@ -295,6 +302,7 @@ class Trainer:
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """The model's outputs for x, computed batch by batch with dropout off."""
+        _not_supported("predict", steps=steps, callbacks=callbacks)
         xs, _ = self._prepare(x)
         fn = self._predict_function()
         n = len(xs[0])
@@ -348,6 +356,17 @@ class Trainer:
         self.compile(optimizer=optimizers.deserialize(config["optimizer"]),
                      loss=config["loss"], metrics=config["metrics"],
                      loss_weights=config["loss_weights"])
+
+
+def _not_supported(method: str, **given) -> None:
+    """Keras arguments minikeras accepts by name but does not implement: an error that
+    names them, rather than silently doing something else."""
+    used = [name for name, value in given.items() if value is not None]
+    if used:
+        raise NotImplementedError(f"{method}({', '.join(f'{n}=...' for n in used)}): "
+                                  f"{' and '.join(used)} {'is' if len(used) == 1 else 'are'} "
+                                  f"not supported by minikeras yet; leave "
+                                  f"{'it' if len(used) == 1 else 'them'} out")
 
 
 def _flat_names(metrics) -> list:
