@@ -186,6 +186,7 @@ class Function:
                     for j in views:
                         slots[j] = None
         except Exception as e:
+            pool.end_call()  # a failed call gives nothing back: what it held is garbage
             raise _runtime_error(self.nodes[step.output], [slots[j] for j in step.inputs],
                                  e) from e
         results = [self.placement.to_host(slots[s]) for s in self.output_slots]

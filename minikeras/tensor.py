@@ -135,6 +135,11 @@ class Tensor:
     def __iter__(self):
         raise TypeError(f"{self.name} is symbolic and cannot be iterated; index it instead.")
 
+    def __array__(self, dtype=None, copy=None):
+        # NumPy 2's signature (dtype, copy); without it np.array(t) gave an object array
+        raise TypeError(f"{self.name} is symbolic: it has no value to make a NumPy array of "
+                        f"until a function runs. Use K.eval(...) or K.function([...], [...]).")
+
     def __len__(self):
         if not self.shape or self.shape[0] is None:
             raise TypeError(f"len() of {self.name} with shape {format_shape(self.shape)} "
@@ -175,6 +180,12 @@ class Constant(Tensor):
         value.setflags(write=False)
         self.value = value
         super().__init__(value.shape, value.dtype, name)
+
+    def __array__(self, dtype=None, copy=None):
+        """``np.asarray(c)`` is the (read-only) value; ``np.array(c)`` a copy of it."""
+        if copy:
+            return np.array(self.value, dtype=dtype, copy=True)
+        return np.asarray(self.value, dtype=dtype)
 
 
 class Variable(Tensor):
@@ -227,6 +238,15 @@ class Variable(Tensor):
 
     def numpy(self) -> np.ndarray:
         return self.value.copy()
+
+    def __array__(self, dtype=None, copy=None):
+        """``np.array(v)`` and ``np.asarray(v)``: a copy of the value, as ``v.numpy()`` (so
+        that training never changes an array the caller holds). NumPy 2 passes ``copy``:
+        ``copy=False`` cannot be honoured, so it is an error, as NumPy asks."""
+        if copy is False:
+            raise ValueError(f"variable {self.name!r} cannot hand out its memory "
+                             f"(copy=False): use np.asarray(v) for a copy of its value")
+        return np.array(self.value, dtype=dtype, copy=True)
 
     def assign(self, new_value: Any) -> Variable:
         """Replace the value now (new values must have the variable's shape)."""

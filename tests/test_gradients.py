@@ -491,6 +491,7 @@ NO_GRADIENT_CASES: dict[str, Callable] = {
     "argmax": lambda x: K.argmax(x, axis=-1),
     "argmin": lambda x: K.argmin(x, axis=0),
     "bernoulli_like": lambda x: ops.bernoulli_like(x, 0.5, seed=1, value=2.0),
+    "check_ids": lambda x: ops.check_ids(K.argmax(x), 4, "a test"),
     "count": lambda x: ops.count(x, axis=0),
     "equal": lambda x: K.equal(x, 0.5),
     "not_equal": lambda x: K.not_equal(x, 0.5),

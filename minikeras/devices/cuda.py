@@ -865,6 +865,12 @@ def gather_grad(g, reference, indices):
     return out
 
 
+def check_ids(ids, num_ids, what):
+    """ids itself, once checked on the host (ids are few: one per sample or token)."""
+    REF["check_ids"](to_host(ids), num_ids, what)
+    return _dev(ids)
+
+
 def one_hot(indices, num_classes, dtype):
     """indices -> rows with a 1 at each id (ids out of range give a row of zeros)."""
     indices = _dev(indices)
@@ -1048,7 +1054,8 @@ KERNELS = {
         elu, clip, where, cast, zeros_like, ones_like, identity, stop_gradient,
         softmax, log_softmax, sum_like, broadcast_like, sum_, max_, min_, prod, argmax,
         argmin, count, reshape, reshape_like, transpose, expand_dims, squeeze, concatenate,
-        tile, untile, pad, getitem, getitem_grad, gather, gather_grad, one_hot, matmul,
+        tile, untile, pad, getitem, getitem_grad, gather, gather_grad, check_ids, one_hot,
+        matmul,
         random_uniform, random_normal, bernoulli_like, tanh_grad_scaled,
         sigmoid_grad_scaled, softmax_crossentropy, softmax_crossentropy_grad)},
 }
@@ -1056,5 +1063,5 @@ KERNELS = {
 # The kernels that may return (a view of) their first input: liveness must keep that
 # input's memory while the result is used. (transpose and getitem copy here.)
 for _name in ("reshape", "reshape_like", "expand_dims", "squeeze", "identity",
-              "stop_gradient", "sum_like", "broadcast_like"):
+              "stop_gradient", "sum_like", "broadcast_like", "check_ids"):
     KERNELS[_name].returns_view = True

@@ -40,13 +40,24 @@ def fits(out, shape, dtype) -> bool:
 
 
 def _ufunc_kernel(name: str, ufunc: np.ufunc):
-    """A NumPy ufunc as a kernel that may write into a given ``out`` buffer."""
+    """A NumPy ufunc as a kernel that may write into a given ``out`` buffer.
+
+    The buffer fits if it has the result's shape and the dtype the ufunc itself would
+    give: NumPy's own type resolution says so (bool for a comparison of floats, float64
+    for the square root of integers), remembered per input dtypes.
+    """
+    result_dtypes: dict[tuple, np.dtype] = {}
+
     def kernel(*arrays, out=None):
         if out is not None:
             shapes = [np.shape(a) for a in arrays]
             shape = shapes[0] if shapes.count(shapes[0]) == len(shapes) else \
                 np.broadcast_shapes(*shapes)
-            if fits(out, shape, np.result_type(*arrays)):
+            dtypes = tuple([a.dtype for a in arrays])  # the executor passes arrays
+            dtype = result_dtypes.get(dtypes)
+            if dtype is None:
+                dtype = result_dtypes[dtypes] = ufunc.resolve_dtypes((*dtypes, None))[-1]
+            if fits(out, shape, dtype):
                 return ufunc(*arrays, out=out)
         return ufunc(*arrays)
     kernel.__name__ = kernel.__qualname__ = name
@@ -324,6 +335,16 @@ def gather_grad(g, reference, indices):
     out = np.zeros(reference.shape, g.dtype)
     np.add.at(out, indices, g)
     return out
+
+
+@kernel(returns_view=True)
+def check_ids(ids, num_ids, what):
+    """``ids`` itself, after checking that 0 <= id < num_ids for each one."""
+    if ids.size and (ids.min() < 0 or ids.max() >= num_ids):
+        position = tuple(int(i) for i in np.argwhere((ids < 0) | (ids >= num_ids))[0])
+        raise IndexError(f"{what} got id {ids[position]} at position {list(position)} (of "
+                         f"an array of shape {ids.shape}); valid ids are 0..{num_ids - 1}")
+    return ids
 
 
 @kernel

@@ -20,7 +20,7 @@ import numpy as np
 from minikeras import activations, config, constraints, initializers, ops, regularizers
 from minikeras import backend as K
 from minikeras.layers.base import InputSpec, Layer, Node
-from minikeras.tensor import format_shape
+from minikeras.tensor import Origin, format_shape
 
 
 class InputLayer(Layer):
@@ -246,8 +246,11 @@ class Dropout(Layer):
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if not 0.0 <= rate < 1.0:
-            raise ValueError(f"Dropout rate must be in [0, 1), got {rate}")
+        if isinstance(rate, (bool, np.bool_)) or not isinstance(rate, (int, float, np.number)) \
+                or not 0.0 <= rate < 1.0:
+            raise ValueError(f'layer "{self.name}": Dropout rate must be in [0, 1), got '
+                             f"{rate!r} (it is the fraction of the inputs to drop, a number)"
+                             f"\n  at {Origin.capture()}")
         if noise_shape is not None:
             raise NotImplementedError("Dropout(noise_shape=...) is not supported yet")
         self.rate, self.noise_shape, self.seed = float(rate), noise_shape, seed
@@ -335,12 +338,13 @@ class Reshape(Layer):
         if -1 in target:
             if None in sample_shape:
                 raise ValueError(f'layer "{self.name}": cannot infer -1 in {self.target_shape}'
-                                 f" from input sample shape {format_shape(sample_shape)}")
+                                 f" from input sample shape {format_shape(sample_shape)}"
+                                 f"\n  at {Origin.capture()}")
             known = math.prod(d for d in target if d != -1)
             target[target.index(-1)] = math.prod(sample_shape) // known
         if None not in sample_shape and math.prod(target) != math.prod(sample_shape):
             raise ValueError(f'layer "{self.name}": cannot reshape a sample of shape '
-                             f"{format_shape(sample_shape)} into {self.target_shape}")
+                             f"{format_shape(sample_shape)} into {self.target_shape}\n  at {Origin.capture()}")
         return tuple(target)
 
     def call(self, inputs):
@@ -514,6 +518,8 @@ class Embedding(Layer):
     def call(self, inputs):
         if np.dtype(inputs.dtype).kind not in "iu":
             inputs = ops.cast(inputs, "int64")
+        inputs = ops.check_ids(inputs, self.input_dim, f'layer "{self.name}" (Embedding, '
+                               f"input_dim={self.input_dim})")
         return ops.gather(self.embeddings, inputs)
 
     def compute_mask(self, inputs, mask=None):

@@ -31,6 +31,8 @@ from minikeras.models.data import (
     split_validation,
     to_arrays,
     to_target_arrays,
+    verbosity,
+    whole_number,
 )
 from minikeras.rng import new_generator
 from minikeras.tensor import Origin, format_shape
@@ -177,15 +179,21 @@ class Trainer:
         return out
 
     # ---------------------------------------------------------------- data in
-    def _prepare(self, x, y=None):
+    def _prepare(self, x, y=None, what: str = "fit", names=("x", "y")):
+        """Arrays for ``what`` (fit, evaluate, predict...), checked against the model.
+        Only predict accepts 0 samples (and gives 0 rows back)."""
         where = Origin.capture()
-        xs = to_arrays(x, self, "x")
+        xs = to_arrays(x, self, names[0], where)
         self._ensure_built_from_data(xs)
         check_inputs(self, xs, where)
-        ys = to_target_arrays(y, self) if y is not None else None
+        ys = to_target_arrays(y, self, where) if y is not None else None
         if ys is not None and len(ys[0]) != len(xs[0]):
-            raise ValueError(f"x and y have different numbers of samples: {len(xs[0])} and "
-                             f"{len(ys[0])}\n  at {where}")
+            raise ValueError(f"{names[0]} and {names[1]} have different numbers of samples: "
+                             f"{len(xs[0])} and {len(ys[0])}\n  at {where}")
+        if not len(xs[0]) and not what.startswith("predict"):
+            raise ValueError(f"{what} got {names[0]} with 0 samples: there is nothing to "
+                             f"{'train on' if 'train' in what or what == 'fit' else 'evaluate'}"
+                             f"\n  at {where}")
         if ys is not None and self.compiled:
             self._check_targets(ys, where)
         return xs, ys
@@ -195,6 +203,9 @@ class Trainer:
         own loss function may want other targets; sparse losses take class ids)."""
         specs = self._per_output(self.loss, self.output_names, "loss")
         for y, out, spec, name in zip(ys, self.outputs, specs, self.output_names):
+            if isinstance(spec, str) and "sparse" in spec:
+                _check_class_ids(y, out.shape[-1], f'the targets for output "{name}" '
+                                 f"(loss {spec})", where)
             if not isinstance(spec, str) or "sparse" in spec:
                 continue
             if y.ndim != out.ndim or any(s is not None and s != d
@@ -215,18 +226,32 @@ class Trainer:
         shuffling) and reports ``val_`` metrics on it after each epoch. Returns a History.
         """
         self._require_compiled("training it")
+        where = Origin.capture()
         if nb_epoch is not None:  # Keras 1
             epochs = nb_epoch
         _not_supported("fit", class_weight=class_weight, sample_weight=sample_weight,
                        steps_per_epoch=steps_per_epoch, validation_steps=validation_steps)
         if y is None:
-            raise ValueError("fit needs targets y")
-        batch_size = batch_size or 32
-        verbose = 1 if verbose == "auto" else int(verbose)
+            raise ValueError(f"fit needs targets y\n  at {where}")
+        batch_size = 32 if batch_size is None else whole_number(batch_size, "batch_size", where)
+        epochs = whole_number(epochs, "epochs", where, minimum=0)
+        initial_epoch = whole_number(initial_epoch, "initial_epoch", where, minimum=0)
+        validation_freq = whole_number(validation_freq, "validation_freq", where)
+        if validation_batch_size is not None:
+            validation_batch_size = whole_number(validation_batch_size,
+                                                 "validation_batch_size", where)
+        verbose = verbosity(verbose, where)
         xs, ys = self._prepare(x, y)
         if validation_data is not None:
-            vx, vy = validation_data[0], validation_data[1]
-            val = self._prepare(vx, vy)
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+                n = len(validation_data) if isinstance(validation_data, (tuple, list)) else 0
+                got = (f"a {type(validation_data).__name__} of {n} item{'s' * (n != 1)}"
+                       if isinstance(validation_data, (tuple, list)) else
+                       f"a {type(validation_data).__name__}")
+                raise ValueError(f"validation_data must be a tuple (x_val, y_val), got {got}"
+                                 f"\n  at {where}")
+            val = self._prepare(*validation_data, what="validation",
+                                names=("validation_data[0]", "validation_data[1]"))
         elif validation_split:
             xs, ys, val = split_validation(xs, ys, validation_split)
         else:
@@ -286,14 +311,16 @@ class Trainer:
         _not_supported("evaluate", sample_weight=sample_weight, steps=steps,
                        callbacks=callbacks)
         self._require_compiled("evaluating it")
-        xs, ys = self._prepare(x, y)
-        if ys is None:
-            raise ValueError("evaluate needs targets y")
-        values = self._evaluate_arrays(xs, ys, batch_size or 32)
+        where = Origin.capture()
+        batch_size = 32 if batch_size is None else whole_number(batch_size, "batch_size", where)
+        verbose = verbosity(verbose, where)
+        if y is None:
+            raise ValueError(f"evaluate needs targets y\n  at {where}")
+        xs, ys = self._prepare(x, y, what="evaluate")
+        values = self._evaluate_arrays(xs, ys, batch_size)
         names = self._test_function([a.ndim for a in ys])[1]
-        verbose = 1 if verbose == "auto" else int(verbose)
         if verbose:
-            n_steps = math.ceil(len(xs[0]) / (batch_size or 32))
+            n_steps = math.ceil(len(xs[0]) / batch_size)
             Progbar(n_steps, verbose=verbose).update(n_steps, list(zip(names, values)),
                                                      finalize=True)
         if return_dict:
@@ -303,10 +330,13 @@ class Trainer:
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """The model's outputs for x, computed batch by batch with dropout off."""
         _not_supported("predict", steps=steps, callbacks=callbacks)
-        xs, _ = self._prepare(x)
+        where = Origin.capture()
+        batch_size = 32 if batch_size is None else whole_number(batch_size, "batch_size", where)
+        verbosity(verbose, where)
+        xs, _ = self._prepare(x, what="predict")
         fn = self._predict_function()
         n = len(xs[0])
-        chunks = [fn([a[index] for a in xs]) for index, _ in batches(n, batch_size or 32, None)]
+        chunks = [fn([a[index] for a in xs]) for index, _ in batches(n, batch_size, None)]
         if not chunks:
             outs = [np.zeros((0, *t.shape[1:]), t.dtype) for t in self.outputs]
         else:
@@ -317,20 +347,24 @@ class Trainer:
                        reset_metrics=True, return_dict=False):
         """One gradient update on exactly this batch; returns its loss (and metrics)."""
         self._require_compiled("training it")
-        xs, ys = self._prepare(x, y)
+        if y is None:
+            raise ValueError(f"train_on_batch needs targets y\n  at {Origin.capture()}")
+        xs, ys = self._prepare(x, y, what="train_on_batch")
         fn, names = self._train_function([a.ndim for a in ys])
         values = [float(v) for v in fn(xs + ys)]
         return _result(names, values, return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         self._require_compiled("evaluating it")
-        xs, ys = self._prepare(x, y)
+        if y is None:
+            raise ValueError(f"test_on_batch needs targets y\n  at {Origin.capture()}")
+        xs, ys = self._prepare(x, y, what="test_on_batch")
         fn, names = self._test_function([a.ndim for a in ys])
         values = [float(v) for v in fn(xs + ys)]
         return _result(names, values, return_dict)
 
     def predict_on_batch(self, x):
-        xs, _ = self._prepare(x)
+        xs, _ = self._prepare(x, what="predict_on_batch")
         outs = self._predict_function()(xs)
         return outs[0] if len(outs) == 1 else outs
 
@@ -375,6 +409,19 @@ def _flat_names(metrics) -> list:
         return [] if metrics is None else [metrics]
     items = metrics.values() if isinstance(metrics, dict) else metrics
     return [m for item in items for m in _flat_names(item)]
+
+
+def _check_class_ids(y, n_classes, what: str, where) -> None:
+    """Sparse targets are class ids: whole numbers 0..n_classes-1 (a negative one would
+    pick a class from the end)."""
+    if n_classes is None or not y.size:
+        return
+    bad = (y < 0) | (y >= n_classes) | (y != np.floor(y))
+    if bad.any():
+        position = [int(i) for i in np.argwhere(bad)[0]]
+        raise ValueError(f"{what} are class ids, but hold {y[tuple(position)]:g} at position "
+                         f"{position}; valid ids are the whole numbers 0..{n_classes - 1}"
+                         f"\n  at {where}")
 
 
 def _sorted_logs(names, values) -> dict:

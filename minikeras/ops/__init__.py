@@ -66,6 +66,7 @@ from minikeras.ops.random import bernoulli_like, dropout, random_normal, random_
 from minikeras.ops.reductions import argmax, argmin, count, max, mean, min, prod, std, sum, var  # noqa: F401
 from minikeras.ops.shapes import (  # noqa: F401
     batch_flatten,
+    check_ids,
     concatenate,
     expand_dims,
     flatten,

@@ -454,6 +454,14 @@ def test_one_hot():
     check("one_hot", np.zeros((0,), np.int64), num_classes=3, dtype="float32")
 
 
+def test_check_ids_passes_valid_ids_and_names_a_bad_one():
+    check("check_ids", np.array([[0, 3], [2, 1]]), num_ids=4, what="a test")
+    check("check_ids", np.zeros((0,), np.int64), num_ids=1, what="a test")
+    for bad in (-1, 4):
+        with pytest.raises(IndexError, match=f"a test got id {bad} at position \\[1\\]"):
+            KERNELS["check_ids"](gpu.to_device(np.array([0, bad])), num_ids=4, what="a test")
+
+
 # ---- matmul ----
 @pytest.mark.parametrize("a_shape, b_shape", [
     ((3, 17), (17, 5)),          # K not a multiple of the 16 x 16 tile
