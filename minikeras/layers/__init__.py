@@ -2,17 +2,16 @@
 
 ``base.py`` is what every layer is (``Layer``, ``InputSpec``, how calls become graph
 nodes); ``core.py`` the core layers (Input, Dense, Activation, Dropout, Flatten, ...);
-``lambda_layer.py`` Lambda and how its function is saved; ``merge.py`` Add, Concatenate
-and the other merges. ``get(name)`` finds a class by name and ``serialize(layer)``
+``embedding.py`` Embedding; ``lambda_layer.py`` Lambda and how its function is saved;
+``merge.py`` Add, Concatenate and the other merges. ``get(name)`` finds a class by name and ``serialize(layer)``
 describes a layer as plain data (for saving models).
 """
-from minikeras.layers import core, lambda_layer, merge
+from minikeras.layers import core, embedding, lambda_layer, merge
 from minikeras.layers.base import InputSpec, Layer  # noqa: F401
 from minikeras.layers.core import (  # noqa: F401
     Activation,
     Dense,
     Dropout,
-    Embedding,
     Flatten,
     Input,
     InputLayer,
@@ -21,6 +20,7 @@ from minikeras.layers.core import (  # noqa: F401
     RepeatVector,
     Reshape,
 )
+from minikeras.layers.embedding import Embedding  # noqa: F401
 from minikeras.layers.lambda_layer import Lambda  # noqa: F401
 from minikeras.layers.merge import (  # noqa: F401
     Add,
@@ -39,7 +39,7 @@ from minikeras.layers.merge import (  # noqa: F401
     subtract,
 )
 
-_MODULES = (core, lambda_layer, merge)
+_MODULES = (core, embedding, lambda_layer, merge)
 
 
 def get(name: str):
