@@ -171,7 +171,7 @@ class Dense(Layer):
             outputs = outputs + self.bias
         outputs = self.activation(outputs)
         if self.activity_regularizer is not None:
-            self.add_loss(self.activityregularizers.get(outputs))
+            self.add_loss(self.activity_regularizer(outputs))
         return outputs
 
     def get_config(self) -> dict:
