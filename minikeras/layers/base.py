@@ -38,7 +38,7 @@ from collections import defaultdict
 import numpy as np
 
 from minikeras import backend as K
-from minikeras import config, initializers, regularizers
+from minikeras import config, constraints, initializers, regularizers
 from minikeras.layers import budget, mask_rule
 from minikeras.ops import identity
 from minikeras.tensor import Constant, Origin, Tensor, Variable, format_shape
@@ -129,6 +129,23 @@ class Node:
 
 class Layer:
     """Base class of all layers. See the module docstring for how to write one.
+
+    Args:
+        name: the layer's name (default: made from the class name, ``dense_1``, ...).
+        trainable: whether training changes its weights, defaults to True.
+        dtype: the dtype of its weights and computations, defaults to floatx.
+        input_shape: the shape of one sample (no batch axis), for a model's first layer.
+        batch_size: with ``input_shape``, a fixed batch size.
+        batch_input_shape: the full input shape, batch axis included.
+        input_dim: Keras 2 for ``input_shape=(input_dim,)``.
+
+    Input shape:
+        What the subclass's ``call`` takes (checked against ``input_spec``, if set).
+
+    Output shape:
+        What ``call`` returns (``compute_output_shape`` works it out).
+
+    Example:
 
     >>> import numpy as np
     >>> class Double(Layer):
@@ -221,7 +238,7 @@ class Layer:
         var = K.variable(init(shape, dtype=dtype), dtype=dtype,
                          name=f"{self.name}/{name or 'weight_' + str(len(self._own_weights))}")
         var.trainable = trainable
-        var.constraint = constraint
+        var.constraint = constraints.get(constraint)
         var.regularizer = regularizers.get(regularizer)
         self._own_weights.append(var)
         return var
