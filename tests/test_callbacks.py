@@ -510,3 +510,48 @@ def test_lambda_callback_calls():
     cb.on_test_end({})
     assert calls[-1] == "test_end"
     LambdaCallback().on_epoch_end(0, {})        # hooks not given do nothing
+
+
+def test_predict_and_evaluate_call_their_hooks_with_each_batch():
+    # Keras 3: on_predict_batch_end's logs hold the batch's outputs; evaluate runs the
+    # test hooks, with the running loss after each batch
+    import minikeras as mk
+    calls = []
+
+    class Recorder(cb_module.Callback):
+        def on_predict_begin(self, logs=None):
+            calls.append("predict_begin")
+
+        def on_predict_batch_begin(self, batch, logs=None):
+            calls.append(("predict_batch_begin", batch))
+
+        def on_predict_batch_end(self, batch, logs=None):
+            calls.append(("predict_batch_end", batch, logs["outputs"].copy()))
+
+        def on_predict_end(self, logs=None):
+            calls.append("predict_end")
+
+        def on_test_batch_end(self, batch, logs=None):
+            calls.append(("test_batch_end", batch, logs["loss"]))
+
+        def on_test_end(self, logs=None):
+            calls.append(("test_end", logs["loss"]))
+
+    model = mk.Sequential([mk.layers.Input((1,)), mk.layers.Dense(1, use_bias=False,
+                                                                  kernel_initializer="ones")])
+    model.compile("sgd", "mse")
+    x = np.arange(5, dtype="float32").reshape(5, 1)
+    out = model.predict(x, batch_size=2, verbose=0, callbacks=[Recorder()])
+    np.testing.assert_array_equal(out, x)  # y = 1 * x
+    assert calls[0] == "predict_begin" and calls[-1] == "predict_end"
+    assert [c[:2] for c in calls[1:-1]] == [("predict_batch_begin", 0), ("predict_batch_end", 0),
+                                           ("predict_batch_begin", 1), ("predict_batch_end", 1),
+                                           ("predict_batch_begin", 2), ("predict_batch_end", 2)]
+    np.testing.assert_array_equal(calls[4][2], [[2.0], [3.0]])  # the second batch's outputs
+    calls.clear()
+    model.evaluate(x, 2 * x, batch_size=2, verbose=0, callbacks=[Recorder()])
+    # errors x - 2x = -x: the running mean of x ** 2 after 2, 4 and 5 samples
+    assert [c[:2] for c in calls] == [("test_batch_end", 0), ("test_batch_end", 1),
+                                      ("test_batch_end", 2), ("test_end", calls[-1][1])]
+    np.testing.assert_allclose([c[2] for c in calls[:3]], [0.5, 14 / 4, 30 / 5], rtol=1e-6)
+    assert calls[-1][1] == pytest.approx(6.0)

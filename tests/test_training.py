@@ -493,3 +493,17 @@ def test_an_unknown_metric_name_fails_at_compile():
     with pytest.raises(ValueError, match="acuracy"):
         model.compile("sgd", "mse", metrics=["acuracy"])
     model.compile("sgd", "mse", metrics=["acc", "mae"])  # Keras's short names still work
+
+
+@pytest.mark.parametrize("call, arg", [
+    (lambda m, x, y: m.compile("sgd", "mse", run_eagerly=True), "run_eagerly"),
+    (lambda m, x, y: m.compile("sgd", "mse", steps_per_execution=4), "steps_per_execution"),
+    (lambda m, x, y: m.compile("sgd", "mse", sample_weight_mode="temporal"),
+     "sample_weight_mode"),
+])  # (sample/class weights, weighted_metrics, steps and callbacks work now: issue 18)
+def test_arguments_accepted_but_not_implemented_are_errors(call, arg):
+    model = Sequential([Dense(1, input_shape=(2,))])
+    model.compile("sgd", "mse", run_eagerly=False, jit_compile=True, steps_per_execution=1)
+    x, y = np.ones((4, 2)), np.ones((4, 1))
+    with pytest.raises(NotImplementedError, match=f"{arg}=.*not supported"):
+        call(model, x, y)

@@ -77,6 +77,7 @@ from minikeras.devices import reference, scalar
 from minikeras.devices.scalar import (
     ACTIVATION_GRAD,
     BIAS_ACTIVATION,
+    BIAS_RELU,
     BIAS_TANH,
     BINARY,
     CLIP,
@@ -165,7 +166,7 @@ def _zip(code, a, a_strides, b, b_strides, out, shape, one):
     i = cuda.grid(1)
     if i < out.size:
         a_i, b_i = a[_offset(i, shape, a_strides)], b[_offset(i, shape, b_strides)]
-        if code < TANH_GRAD:
+        if code < TANH_GRAD or code > BIAS_RELU:
             out[i] = _binary_fn(code, a_i, b_i)
         elif code < BIAS_TANH:
             out[i] = _activation_grad_fn(code, a_i, b_i, one)
@@ -305,6 +306,66 @@ def _scatter_add(g, indices, n_rows, row_size, out):
             row += n_rows
         if 0 <= row < n_rows:
             cuda.atomic.add(out, row * row_size + i % row_size, g[i])
+
+
+@cuda.jit(cache=True)
+def _cumsum(x, kept_shape, kept_strides, n, stride, n_rows, zero, out):
+    """Running sums of each row of n elements along the axis, one thread per row
+    (``zero`` is 0 in x's type, so the sums stay in it)."""
+    o = cuda.grid(1)
+    if o < n_rows:
+        start = _offset(o, kept_shape, kept_strides)
+        total = zero
+        for j in range(n):
+            total += x[start + j * stride]
+            out[start + j * stride] = total
+
+
+@cuda.jit(device=True)
+def _sorts_before(a, b):
+    """a comes before b in an ascending sort with NaN last (NumPy's order)."""
+    return a < b or (b != b and a == a)  # noqa: PLR0124
+
+
+@cuda.jit(cache=True)
+def _argsort(x, kept_shape, kept_strides, n, stride, out):
+    """A stable sort's positions, one thread per element: element j of its row goes to
+    place r, the number of elements that sort before it (equal ones earlier in the row
+    count too), so out[.., r, ..] = j."""
+    i = cuda.grid(1)
+    if i < x.size:
+        row, j = i // n, i % n
+        start = _offset(row, kept_shape, kept_strides)
+        v = x[start + j * stride]
+        rank = 0
+        for k in range(n):
+            w = x[start + k * stride]
+            if _sorts_before(w, v) or (k < j and not _sorts_before(v, w)):
+                rank += 1
+        out[start + rank * stride] = j
+
+
+@cuda.jit(cache=True)
+def _take_along(x, x_strides, x_axis_stride, n, indices, i_strides, out, shape):
+    """out[.., k, ..] = x[.., indices[.., k, ..], ..] (x and indices broadcast on the
+    other axes; a negative index counts from the end)."""
+    o = cuda.grid(1)
+    if o < out.size:
+        j = indices[_offset(o, shape, i_strides)]
+        if j < 0:
+            j += n
+        out[o] = x[_offset(o, shape, x_strides) + j * x_axis_stride]
+
+
+@cuda.jit(cache=True)
+def _take_along_grad(g, out_strides, out_axis_stride, n, indices, out, shape):
+    """out[.., indices[.., k, ..], ..] += g[.., k, ..]: atomic, as two indices may meet."""
+    o = cuda.grid(1)
+    if o < g.size:
+        j = indices[o]
+        if j < 0:
+            j += n
+        cuda.atomic.add(out, _offset(o, shape, out_strides) + j * out_axis_stride, g[o])
 
 
 def _make_matmul(dtype):
@@ -878,6 +939,130 @@ def one_hot(indices, num_classes, dtype):
     return out
 
 
+# ---- sorting, running sums, reversing ----
+def flip(x, axis):
+    """x reversed along the axes ``axis``: a strided copy that starts at the last element
+    of those axes and walks them with negative strides."""
+    x = _dev(x)
+    axes = _axes(axis, x.ndim)
+    strides = list(_c_strides(x.shape))
+    start = 0
+    for a in axes:
+        if x.shape[a]:
+            start += (x.shape[a] - 1) * strides[a]
+        strides[a] = -strides[a]
+    out = _empty(x.shape, x.dtype)
+    if x.size:
+        _copy_into(x, start, tuple(strides), out, 0, _c_strides(x.shape), x.shape)
+    return out
+
+
+def _rows_along(x, axis):
+    """(axis, kept shape, kept strides, n, stride) for the kernels that walk rows."""
+    axis = int(axis) % x.ndim
+    return (axis, *_along_axis(x.shape, axis))
+
+
+def cumsum(x, axis):
+    """Running sums along ``axis``, in x's dtype."""
+    x = _dev(x)
+    if x.size == 0 or x.ndim == 0:
+        return _on_host("cumsum", x, axis=axis)
+    _, kept_shape, kept_strides, n, stride = _rows_along(x, axis)
+    out = _empty(x.shape, x.dtype)
+    _launch(_cumsum, x.size // n, _flat(x), kept_shape, kept_strides, n, stride,
+            x.size // n, x.dtype.type(0), _flat(out))
+    return out
+
+
+def argsort(x, axis):
+    """The positions that sort ``x`` along ``axis`` (stable, NaN last), as int32."""
+    x = _dev(x)
+    if x.size == 0 or x.ndim == 0:
+        return _on_host("argsort", x, axis=axis)
+    _, kept_shape, kept_strides, n, stride = _rows_along(x, axis)
+    out = _empty(x.shape, np.int32)
+    _launch(_argsort, x.size, _flat(x), kept_shape, kept_strides, n, stride, _flat(out))
+    return out
+
+
+def take_along_axis(x, indices, axis):
+    """x at ``indices`` along ``axis`` (np.take_along_axis, with broadcasting)."""
+    x, indices = _dev(x), _dev(indices)
+    axis = int(axis) % x.ndim
+    x_rest = tuple(1 if a == axis else d for a, d in enumerate(x.shape))
+    i_rest = tuple(1 if a == axis else d for a, d in enumerate(indices.shape))
+    shape = list(np.broadcast_shapes(x_rest, i_rest))
+    shape[axis] = indices.shape[axis]
+    out = _empty(shape, x.dtype)
+    if out.size:
+        # x is read at stride 0 along the axis (the index says where) and where it
+        # broadcasts; the indices broadcast too
+        x_strides = tuple(0 if a == axis or d != shape[a] else s
+                          for a, (d, s) in enumerate(zip(x.shape, _c_strides(x.shape))))
+        shape_, x_strides, i_strides = _nonempty(shape, x_strides,
+                                                  _broadcast_strides(indices.shape, shape))
+        _launch(_take_along, out.size, _flat(x), x_strides, _c_strides(x.shape)[axis],
+                x.shape[axis], _flat(indices), i_strides, _flat(out), shape_)
+    return out
+
+
+def take_along_axis_grad(g, x, indices, axis):
+    """Zeros shaped like x, with g added at ``indices`` along ``axis``."""
+    g, indices = _dev(g), _dev(indices)
+    axis = int(axis) % len(x.shape)
+    out = _full(x.shape, g.dtype, 0)
+    if g.size:
+        out_strides = list(_c_strides(x.shape))
+        out_strides[axis] = 0
+        shape, out_strides = _nonempty(tuple(g.shape), tuple(out_strides))
+        _launch(_take_along_grad, g.size, _flat(g), out_strides, _c_strides(x.shape)[axis],
+                x.shape[axis], _flat(indices), _flat(out), shape)
+    return out
+
+
+def round_(x, decimals):
+    """np.round: to ``decimals`` places, halves to the even neighbour."""
+    x = _dev(x)
+    decimals = int(decimals)
+    if x.dtype.kind in "biu" and decimals >= 0:
+        return cast(x, x.dtype)  # whole numbers already (a copy, as np.round makes)
+    if decimals >= 0:
+        return _map_op(scalar.ROUND, x, x.dtype, 10.0 ** decimals, 1.0)
+    return _map_op(scalar.ROUND, x, x.dtype, 10.0 ** -decimals, 0.0)
+
+
+def _whole_number_kernel(name):
+    """floor_divide and mod: the float rule; integers go through float64 (exact below
+    2 ** 53) and come back, with NumPy's 0 where the divisor is 0."""
+    float_kernel = _binary_kernel(name)
+
+    def kernel(a, b):
+        a, b = _dev(a), _dev(b)
+        if a.dtype.kind not in "biu" or b.dtype.kind not in "biu":
+            return float_kernel(a, b)
+        dtype = _result_dtype(name, a.dtype, b.dtype)
+        result = float_kernel(cast(a, np.float64), cast(b, np.float64))
+        zero = KERNELS["equal"](b, _full((), b.dtype, 0))
+        return cast(where(zero, _full((), np.float64, 0), result), dtype)
+
+    kernel.__name__ = kernel.__qualname__ = name
+    kernel.__doc__ = f"np.{name}, elementwise with NumPy broadcasting, on the GPU."
+    return kernel
+
+
+# ---- sizes known when data flows ----
+def dim(x, axis):
+    """The size of x along ``axis``, as a 0-d int32 array."""
+    return to_device(np.asarray(x.shape[axis], np.int32))
+
+
+def fill(*dims, shape, value, dtype):
+    """An array of ``shape`` (its None sizes taken from the scalars ``dims``) of ``value``."""
+    shape = reference.filled_shape([to_host(d) for d in dims], shape)
+    return _full(shape, dtype, np.asarray(value).astype(dtype).item())
+
+
 # ---- products ----
 def matmul(a, b):
     """np.matmul on the GPU: 1-D operands, stacks of matrices and broadcasting included.
@@ -918,16 +1103,16 @@ def matmul(a, b):
 
 
 # ---- randomness: drawn on the host exactly as the reference does, then uploaded ----
-def random_uniform(shape, low, high, dtype, rng):
+def random_uniform(*dims, shape, low, high, dtype, rng):
     """U[low, high) numbers: the same draw as the reference kernel, uploaded."""
-    return to_device(REF["random_uniform"](shape=shape, low=low, high=high, dtype=dtype,
-                                           rng=rng))
+    return to_device(REF["random_uniform"](*(to_host(d) for d in dims), shape=shape,
+                                           low=low, high=high, dtype=dtype, rng=rng))
 
 
-def random_normal(shape, mean, stddev, dtype, rng):
+def random_normal(*dims, shape, mean, stddev, dtype, rng):
     """N(mean, stddev^2) numbers: the same draw as the reference kernel, uploaded."""
-    return to_device(REF["random_normal"](shape=shape, mean=mean, stddev=stddev,
-                                          dtype=dtype, rng=rng))
+    return to_device(REF["random_normal"](*(to_host(d) for d in dims), shape=shape,
+                                          mean=mean, stddev=stddev, dtype=dtype, rng=rng))
 
 
 def bernoulli_like(x, p, value, rng):
@@ -1056,10 +1241,13 @@ KERNELS = {
         softmax, log_softmax, sum_like, broadcast_like, sum_, max_, min_, prod, argmax,
         argmin, count, reshape, reshape_like, transpose, expand_dims, squeeze, concatenate,
         tile, untile, pad, getitem, getitem_grad, gather, gather_grad, check_ids, one_hot,
+        flip, cumsum, argsort, take_along_axis, take_along_axis_grad, round_, dim, fill,
         matmul,
         random_uniform, random_normal, bernoulli_like, tanh_grad_scaled,
         sigmoid_grad_scaled, softmax_crossentropy, softmax_crossentropy_grad)},
 }
+
+KERNELS.update({name: _whole_number_kernel(name) for name in ("floor_divide", "mod")})
 
 # The kernels that may return (a view of) their first input: liveness must keep that
 # input's memory while the result is used. (transpose and getitem copy here.)

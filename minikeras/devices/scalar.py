@@ -62,22 +62,27 @@ import math
 (ADD, SUBTRACT, MULTIPLY, DIVIDE, POWER, MAXIMUM, MINIMUM, GREATER, GREATER_EQUAL, LESS,
  LESS_EQUAL, EQUAL, NOT_EQUAL, LOGICAL_AND, LOGICAL_OR) = range(15)
 TANH_GRAD, SIGMOID_GRAD, BIAS_TANH, BIAS_RELU = range(15, 19)
+(SIN, COS, LOG1P, EXPM1, FLOOR, CEIL, ISNAN, ISINF, ISFINITE, ROUND) = range(15, 25)
+FLOOR_DIVIDE, MOD = range(19, 21)  # after the one-pass codes: one CUDA zip runs them all
 SUM, MAX, MIN, PROD = range(4)
 
 UNARY = {"tanh": TANH, "exp": EXP, "log": LOG, "sqrt": SQRT, "square": SQUARE, "abs": ABS,
          "negative": NEGATIVE, "sign": SIGN, "sigmoid": SIGMOID, "relu": RELU,
-         "softplus": SOFTPLUS, "logical_not": LOGICAL_NOT}  # elu and clip take attributes
+         "softplus": SOFTPLUS, "logical_not": LOGICAL_NOT, "sin": SIN, "cos": COS,
+         "log1p": LOG1P, "expm1": EXPM1, "floor": FLOOR, "ceil": CEIL, "isnan": ISNAN,
+         "isinf": ISINF, "isfinite": ISFINITE}  # elu, clip and round take attributes
 BINARY = {"add": ADD, "subtract": SUBTRACT, "multiply": MULTIPLY, "divide": DIVIDE,
           "power": POWER, "maximum": MAXIMUM, "minimum": MINIMUM, "greater": GREATER,
           "greater_equal": GREATER_EQUAL, "less": LESS, "less_equal": LESS_EQUAL,
           "equal": EQUAL, "not_equal": NOT_EQUAL, "logical_and": LOGICAL_AND,
-          "logical_or": LOGICAL_OR}
+          "logical_or": LOGICAL_OR, "floor_divide": FLOOR_DIVIDE, "mod": MOD}
 # the rules of the one-pass kernels (codes after BINARY's, so one CUDA zip takes all three)
 ACTIVATION_GRAD = {"tanh_grad": TANH_GRAD, "sigmoid_grad": SIGMOID_GRAD}
 BIAS_ACTIVATION = {"bias_tanh": BIAS_TANH, "bias_relu": BIAS_RELU}
 REDUCE = {"sum": SUM, "max": MAX, "min": MIN, "prod": PROD}
 
 EXP_MAX = 709.782712893384  # log of the largest float64: e ** v overflows above it
+EXACT = 4503599627370496.0  # 2 ** 52: every float at least this large is a whole number
 
 
 def unary(code, v, p, q):
@@ -113,6 +118,35 @@ def unary(code, v, p, q):
         return v == 0
     elif code == SCALE:
         return v * p
+    elif code == SIN or code == COS:  # of inf: NaN (Python's math raises)
+        if not abs(v) < math.inf:
+            return math.nan
+        return math.sin(v) if code == SIN else math.cos(v)
+    elif code == LOG1P:
+        if v <= -1:
+            return -math.inf if v == -1 else math.nan
+        return math.log1p(v)
+    elif code == EXPM1:
+        return math.inf if v > EXP_MAX else math.expm1(v)
+    elif code == FLOOR or code == CEIL:
+        if not abs(v) < EXACT:  # inf, NaN and huge values are their own floor
+            return v
+        r = math.floor(v) if code == FLOOR else math.ceil(v)
+        return v * 0.0 if r == 0 else r  # a zero keeps v's sign: ceil(-0.5) is -0.0
+    elif code == ISNAN:
+        return v != v  # noqa: PLR0124
+    elif code == ISINF:
+        return abs(v) == math.inf
+    elif code == ISFINITE:
+        return abs(v) < math.inf  # False for NaN too
+    elif code == ROUND:  # np.round: v * p (or v / p when q == 0) to the nearest whole
+        y = v * p if q != 0 else v / p  # number, halves to the even one, then back
+        if abs(y) < EXACT:
+            f = math.floor(y)
+            if y - f > 0.5 or (y - f == 0.5 and f - 2.0 * math.floor(f * 0.5) != 0):
+                f += 1
+            y = y * 0.0 if f == 0 else f  # -0.3 rounds to -0.0, as in NumPy
+        return y / p if q != 0 else y * p
     else:  # CLIP: min(max(v, p), q), with comparisons so that NaN stays NaN
         v = p if v < p else v  # noqa: FURB136 (not max(): a NaN must survive)
         return q if v > q else v  # noqa: FURB136
@@ -148,8 +182,15 @@ def binary(code, a, b):
         return a != b
     elif code == LOGICAL_AND:
         return a != 0 and b != 0
-    else:  # LOGICAL_OR
+    elif code == LOGICAL_OR:
         return a != 0 or b != 0
+    # FLOOR_DIVIDE, MOD: Python's float // and %, which are NumPy's too (the remainder
+    # has b's sign), except that dividing by 0 gives inf or NaN instead of raising
+    if b == 0:
+        if code == MOD or a == 0 or a != a:  # noqa: PLR0124
+            return math.nan
+        return math.copysign(math.inf, a) * math.copysign(1.0, b)
+    return a % b if code == MOD else a // b
 
 
 def activation_grad(code, g, y, one):

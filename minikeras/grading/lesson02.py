@@ -361,7 +361,7 @@ DECAY_SGD = Exercise(
         Mistake("the steps do not shrink: multiply the learning rate by 1 / (1 + decay_rate * "
                 "t) inside update_step, with t = K.cast(self.iterations, 'float32'): the "
                 "variable, not K.get_value of it (that freezes it at 0 when the graph is "
-                "built), and cast (a Python float times an integer tensor stays an integer)",
+                "built)",
                 _path(lambda lr, d, t: lr)),
         Mistake("the first step must use the full learning rate: self.iterations counts the "
                 "steps done BEFORE this one (0 at the first step), so do not add 1",

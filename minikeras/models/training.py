@@ -67,6 +67,11 @@ class Trainer:
             warnings.warn("compile(class_mode=...) is a Keras 1 argument and has no effect "
                           "(the loss decides how classes are treated)", DeprecationWarning,
                           stacklevel=2)
+        _not_supported("compile", sample_weight_mode=sample_weight_mode,
+                       run_eagerly=run_eagerly or None,
+                       steps_per_execution=None if steps_per_execution in (None, 1)
+                       else steps_per_execution)
+        # jit_compile, auto_scale_loss: minikeras compiles every graph (and Numba kernels)
         if kwargs:
             raise TypeError(f"compile got unexpected keyword argument(s): {sorted(kwargs)}")
         self.optimizer = optimizers.get(optimizer)
@@ -435,11 +440,18 @@ class Trainer:
         else:
             xs, _, _ = self._prepare(x, what="predict", where=where)
             source = Arrays(xs, None, None, batch_size, False)
+        iterator = EpochIterator(source, steps)
+        cbs = CallbackList(list(callbacks or []), model=self, epochs=1,
+                           steps=iterator.steps, verbose=0)
+        cbs.on_predict_begin()
         fn = None
         chunks = []
-        for _, (xs, _, _) in EpochIterator(source, steps).epoch():
+        for step, (xs, _, _) in iterator.epoch():
+            cbs.on_predict_batch_begin(step)
             fn = fn or self._predict_function()
             chunks.append(fn(xs))
+            cbs.on_predict_batch_end(step, {"outputs": self._structured(list(chunks[-1]))})
+        cbs.on_predict_end()
         if not chunks:
             outs = [np.zeros((0, *t.shape[1:]), t.dtype) for t in self.outputs]
         else:
@@ -554,6 +566,17 @@ def _with_class_weights(unpack, class_weight):
                              "time.")
         return xs, ys, [class_weight_to_sample_weights(ys, class_weight, None)]
     return weighted
+
+
+def _not_supported(method: str, **given) -> None:
+    """Keras arguments minikeras accepts by name but does not implement: an error that
+    names them, rather than silently doing something else."""
+    used = [name for name, value in given.items() if value is not None]
+    if used:
+        raise NotImplementedError(f"{method}({', '.join(f'{n}=...' for n in used)}): "
+                                  f"{' and '.join(used)} {'is' if len(used) == 1 else 'are'} "
+                                  f"not supported by minikeras yet; leave "
+                                  f"{'it' if len(used) == 1 else 'them'} out")
 
 
 def _flat_names(metrics) -> list:

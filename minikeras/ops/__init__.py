@@ -14,9 +14,11 @@ array([1., 1., 0.])
 
 Underneath is the set of **primitive ops** this package is really about, one module per
 family: ``core`` (what an op is), ``elementwise``, ``reductions``, ``shapes``, ``linalg``,
-``activations``, ``crossentropy``, ``random``, ``broadcast``. Each primitive is a shape
-rule, a kernel (by name) and a backward rule; ``K`` (``minikeras.backend``) and every
-layer use them directly, and so do the functions here: one implementation. Where Keras
+``activations``, ``crossentropy``, ``random``, ``broadcast``. Data flows one way: layers ->
+ops -> kernels -> devices. A primitive never touches arrays: it is a shape rule and a
+backward rule, and its forward is the kernel of the same name, which ``minikeras.kernels``
+picks for the device when a graph is compiled. ``K`` (``minikeras.backend``) and every
+layer use the primitives directly, and so do the functions here: one implementation. Where Keras
 3's name, signature or default differs from Keras 2's ``K`` (``concatenate``'s axis,
 ``argmax`` with ``axis=None``, ``one_hot``'s third argument, ``repeat``, ``identity``,
 ``gelu``'s ``approximate``), these follow Keras 3 and say so.

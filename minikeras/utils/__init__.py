@@ -1,5 +1,6 @@
-"""``keras.utils``: helpers for preparing data (``to_categorical``, ``PyDataset``) and
-``plot_model``.
+"""``keras.utils``: helpers for preparing data (``to_categorical``, ``PyDataset``),
+``plot_model``, and house helpers: the progress bar (``progbar.py``), the one atomic file
+write (``io.py``) and Keras's snake_case names (``naming.py``).
 
 >>> from minikeras.utils import to_categorical
 >>> to_categorical([0, 2])

@@ -170,14 +170,15 @@ def test_kernels_accept_0d_device_values():
 
 # ---- elementwise: map ----
 UNARY = ["tanh", "exp", "log", "sqrt", "square", "abs", "negative", "sign", "sigmoid",
-         "relu", "softplus"]
+         "relu", "softplus", "sin", "cos", "log1p", "expm1", "floor", "ceil", "isnan",
+         "isinf", "isfinite"]
 
 
 @pytest.mark.parametrize("dtype", FLOATS)
 @pytest.mark.parametrize("name", UNARY)
 def test_unary(name, dtype):
     x = normal((2, 3), dtype)
-    if name in ("log", "sqrt"):
+    if name in ("log", "sqrt", "log1p"):
         x = np.abs(x) + dtype(0.01)
     check(name, x.T)                        # non-contiguous input
     check(name, SPECIAL.astype(dtype))      # 0, inf, NaN, 1e4 (log, sqrt of < 0: NaN)
@@ -206,7 +207,8 @@ def test_unary_on_integers_and_booleans():
 # ---- elementwise: zip, with broadcasting ----
 BINARY = ["add", "subtract", "multiply", "divide", "power", "maximum", "minimum",
           "greater", "greater_equal", "less", "less_equal", "equal", "not_equal",
-          "logical_and", "logical_or", "tanh_grad", "sigmoid_grad", "bias_tanh", "bias_relu"]
+          "logical_and", "logical_or", "tanh_grad", "sigmoid_grad", "bias_tanh", "bias_relu",
+          "floor_divide", "mod"]
 SHAPE_PAIRS = [((2, 3), (2, 3)), ((2, 3), (3,)), ((3, 1), (1, 4)), ((), (2, 3)),
                ((2, 1, 3), (4, 1)), ((0, 3), (3,))]
 
@@ -235,6 +237,20 @@ def test_binary_dtype_promotion():
     check("logical_and", np.array([True, False, True]), np.array([[1.0], [0.0]]))
     check("greater", np.arange(4), np.float64(1.5))
     check("maximum", np.array([1, 5, 3]), np.array([4, 2, 3]))
+    ints, divisors = np.array([[7], [-7], [0], [3]]), np.array([2, -2, 0, 3], np.int32)
+    check("floor_divide", ints, divisors)     # Python's floor division; / 0 gives 0
+    check("mod", ints, divisors)              # the sign of the divisor; % 0 gives 0
+    check("mod", np.array([-7.5, 7.5, -0.0]), np.array([2.0, -2.0, 3.0]))
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_round(dtype):
+    halves = np.array([0.5, 1.5, 2.5, -0.5, -1.5, -0.3, 0.3, 1e20, np.inf, np.nan], dtype)
+    check("round", halves, decimals=0)        # halves to even; -0.3 gives -0.0
+    check("round", normal((2, 3), dtype).T, decimals=2)
+    check("round", np.array([1250.0, -1350.0, 17.0], dtype), decimals=-2)
+    check("round", np.zeros((0, 2), dtype), decimals=1)
+    check("round", np.array([[3, -4]]), decimals=0)  # integers stay integers
 
 
 @pytest.mark.parametrize("dtype", FLOATS)
@@ -492,6 +508,57 @@ def test_matmul_float64_mixed_and_non_contiguous():
         KERNELS["matmul"](gpu.to_device(a), gpu.to_device(a))
 
 
+# ---- sorting, running sums, reversing; sizes known when data flows ----
+def test_flip():
+    x = normal((2, 3, 4))
+    for axis in [(0,), (2,), (0, 1, 2), (1, 2)]:
+        check("flip", x, axis=axis)
+    check("flip", x.transpose(2, 0, 1), axis=(0,))  # non-contiguous
+    check("flip", np.zeros((0, 3)), axis=(0,))
+    check("flip", np.array([True, False, False]), axis=(0,))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
+def test_cumsum(dtype):
+    x = normal((3, 4, 2), np.float64).astype(dtype)
+    for axis in (0, 1, -1):
+        check("cumsum", x, axis=axis)
+    check("cumsum", x[:, ::2].T, axis=1)
+    check("cumsum", np.zeros((2, 0), dtype), axis=1)
+    check("cumsum", np.array([np.nan, 1.0, 2.0]), axis=0)  # NaN carries on
+
+
+def test_argsort_is_stable_and_puts_nan_last():
+    check("argsort", normal((3, 5)), axis=-1)
+    check("argsort", normal((4, 3)).T, axis=0)
+    check("argsort", np.array([2.0, np.nan, 1.0, 2.0, -np.inf, np.nan, 1.0]), axis=0)
+    check("argsort", np.array([[3, 1, 3, 1, 2]]), axis=1)  # ties keep their order
+    check("argsort", np.zeros((0, 3)), axis=1)
+    check("argsort", np.array([5.0]), axis=0)
+
+
+def test_take_along_axis_and_its_gradient():
+    x = normal((3, 4))
+    for axis, idx in [(1, np.array([[0, 3], [1, 1], [3, -1]])),
+                      (0, np.array([[2, 0, 1, 2]])),
+                      (1, np.argsort(x, axis=1).astype(np.int32))]:
+        check("take_along_axis", x, idx, axis=axis)
+        g = normal(idx.shape, seed=7)
+        check("take_along_axis_grad", g, x, idx, axis=axis)  # repeats add up (atomics)
+    check("take_along_axis", normal((1, 5)), np.array([[4], [0], [2]]), axis=1)  # broadcast
+    check("take_along_axis", x, np.zeros((3, 0), np.int64), axis=1)
+
+
+def test_dim_and_fill():
+    x = gpu.to_device(normal((3, 2)))
+    assert_same(gpu.to_host(KERNELS["dim"](x, axis=0)), np.asarray(3, np.int32))
+    two = KERNELS["dim"](x, axis=1)
+    got = KERNELS["fill"](two, gpu.to_device(np.asarray(4, np.int32)), shape=(None, 5, None),
+                          value=1.5, dtype="float32")
+    assert_same(gpu.to_host(got), np.full((2, 5, 4), 1.5, np.float32))
+    check("fill", shape=(2, 0), value=3, dtype="int64")
+
+
 # ---- randomness: the same numbers as the reference ----
 def test_random_kernels_draw_what_the_reference_draws():
     x = np.zeros((3, 5), np.float32)
@@ -510,6 +577,13 @@ def test_random_kernels_draw_what_the_reference_draws():
         assert_same(gpu.to_host(got), want)
         # both generators moved on by the same amount
         assert rng.random() == twin.random()
+    # a size known only when data flows (keras.ops.shape(x)[0]) comes in as a scalar
+    rng, twin = np.random.default_rng(3), np.random.default_rng(3)
+    want = REF["random_normal"](np.asarray(2), shape=(None, 3), mean=0.0, stddev=1.0,
+                                dtype="float32", rng=twin)
+    got = KERNELS["random_normal"](gpu.to_device(np.asarray(2, np.int32)), shape=(None, 3),
+                                   mean=0.0, stddev=1.0, dtype="float32", rng=rng)
+    assert_same(gpu.to_host(got), want)
 
 
 # ---- fused optimizer steps, in place ----

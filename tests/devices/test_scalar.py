@@ -38,6 +38,16 @@ def test_rules_with_attributes():
             assert same(scalar.unary(scalar.CLIP, x, -2.0, 3.0),
                         REF["clip"](np.array(x), -2.0, 3.0))
         assert same(scalar.unary(scalar.SCALE, x, 2.0, 0.0), x * 2.0)
+        for decimals in (0, 2, -1):  # p = 10 ** |decimals|, q = 1 to multiply, 0 to divide
+            p, q = 10.0 ** abs(decimals), float(decimals >= 0)
+            want = REF["round"](np.array(x), decimals)
+            assert same(scalar.unary(scalar.ROUND, x, p, q), want), (x, decimals)
+            assert math.copysign(1, scalar.unary(scalar.ROUND, x, p, q)) == \
+                math.copysign(1, want) or math.isnan(want)
+    for x in (0.5, 1.5, 2.5, -0.5, -2.5, -0.3, 2.675):  # halves to even, signed zeros
+        want = float(np.round(x))
+        got = scalar.unary(scalar.ROUND, x, 1.0, 1.0)
+        assert got == want and math.copysign(1, got) == math.copysign(1, want), x
 
 
 @pytest.mark.parametrize("name", sorted(scalar.BINARY))

@@ -246,9 +246,7 @@ class DecaySGD(mk.optimizers.Optimizer):
         t = float(K.get_value(self.iterations))
         return [(variable, variable - learning_rate / (1 + self.decay_rate * t) * gradient)]
 """, "that freezes it at 0"),
-    ("2.7", "no cast", OPTIMIZER.replace('K.cast(self.iterations, "float32")', "self.iterations") +
-     "        return [(variable, variable - learning_rate / (1.0 + self.decay_rate * t) * gradient)]",
-     "a Python float times an integer tensor stays an integer"),
+    # (no "no cast" case: as in Keras 3, 1.0 + decay_rate * an integer tensor is a float)
     ("2.7", "off by one", OPTIMIZER +
      "        return [(variable, variable - learning_rate / (1 + self.decay_rate * (t + 1)) * gradient)]",
      "the first step must use the full learning rate"),

@@ -30,6 +30,7 @@ import warnings
 
 import numpy as np
 
+from minikeras import constraints, initializers, regularizers
 from minikeras.layers.lambda_layer import deserialize_function, lambda_namespace
 from minikeras.saving.errors import FileFormatError
 from minikeras.saving.names import MODEL_CLASSES, OBJECT_KEY_SUFFIXES, accepted_keys
@@ -107,13 +108,8 @@ class Reader:
         kind = next((k for s, k in OBJECT_KEY_SUFFIXES.items() if key.endswith(s)), None)
         if kind is None or not isinstance(value, dict) or "class_name" not in value:
             return value
-        if kind == "constraint":
-            warnings.warn(f"{self.path}: {where}: minikeras has no constraints; "
-                          f"{key}={value['class_name']} is ignored (predictions are the "
-                          f"same, training is unconstrained)", stacklevel=4)
-            return None
-        from minikeras import initializers, regularizers
-        module = initializers if kind == "initializer" else regularizers
+        module = {"initializer": initializers, "regularizer": regularizers,
+                  "constraint": constraints}[kind]
         cls = getattr(module, value["class_name"], None)
         config = dict(value.get("config") or {})
         if isinstance(cls, type):

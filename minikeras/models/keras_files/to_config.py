@@ -23,6 +23,7 @@ import base64
 import json
 import marshal
 
+from minikeras.layers.base import dtype_name
 from minikeras.models.keras_files.paths import (
     is_model,
     is_sequential,
@@ -58,6 +59,8 @@ def layer_config(layer) -> dict:
     on the objects inside."""
     config = dict(layer.get_config())
     config.pop("batch_input_shape", None)  # the InputLayer entry carries the shape
+    if "dtype" in config:  # Keras 3.0 reads a name only (no DTypePolicy class before 3.4)
+        config["dtype"] = dtype_name(config["dtype"])
     entry = layer_entry(type(layer).__name__)
     if type(layer).__name__ == "InputLayer":
         config.setdefault("sparse", False)
