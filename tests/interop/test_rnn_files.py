@@ -411,3 +411,11 @@ def test_initial_states_are_written_as_keras_writes_them(tmp_path):
     (call,) = next(e for e in layers if e["class_name"] == "LSTM")["inbound_nodes"]
     assert len(call["args"]) == 1 and call["args"][0]["class_name"] == "__keras_tensor__"
     assert [t["config"]["shape"] for t in call["kwargs"]["initial_state"]] == [[None, 4]] * 2
+
+    L = mk.layers  # Keras 2's form: the states as extra inputs of the call
+    x, h0 = L.Input(shape=(6, 3)), L.Input(shape=(4,))
+    model = mk.Model([x, h0], L.GRU(4)([x, h0]))
+    model.save(tmp_path / "list.keras")
+    xs = [rng.normal(size=(5, 6, 3)).astype("float32"), rng.normal(size=(5, 4)).astype("float32")]
+    assert_close(keras.saving.load_model(tmp_path / "list.keras").predict(xs, verbose=0),
+                 model.predict(xs, verbose=0))
