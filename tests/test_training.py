@@ -507,3 +507,20 @@ def test_arguments_accepted_but_not_implemented_are_errors(call, arg):
     x, y = np.ones((4, 2)), np.ones((4, 1))
     with pytest.raises(NotImplementedError, match=f"{arg}=.*not supported"):
         call(model, x, y)
+
+
+def test_evaluate_prints_one_line_with_the_steps_counted_as_keras_3_does(capsys):
+    # verbose=2: 'steps/steps - time - per step - logs'; from a generator (steps unknown
+    # beforehand) the line counts the batches it drew
+    model = Sequential([Dense(1, input_shape=(2,), kernel_initializer="zeros")])
+    model.compile("sgd", "mse", metrics=["mae"])
+    x, y = np.ones((10, 2)), np.full((10, 1), 2.0)
+    model.evaluate(x, y, batch_size=4, verbose=2)
+    line = capsys.readouterr().out.strip()
+    assert line.startswith("3/3 - ") and line.endswith("- loss: 4.0000 - mae: 2.0000"), line
+
+    def batches():
+        for _ in range(5):
+            yield x[:2], y[:2]
+    model.evaluate(batches(), verbose=2)
+    assert capsys.readouterr().out.strip().startswith("5/5 - ")

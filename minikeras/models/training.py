@@ -364,7 +364,9 @@ class Trainer:
                 break
             logs = _sorted(self.get_metrics_result())
             if val_iterator is not None and (epoch + 1) % validation_freq == 0:
-                val_logs = self._evaluate_epochs(val_iterator)
+                cbs.on_test_begin()  # Keras 3 validates with fit's callbacks too
+                val_logs = self._evaluate_epochs(val_iterator, cbs)
+                cbs.on_test_end(val_logs)
                 logs.update({f"val_{k}": v for k, v in val_logs.items()})
             if bar is not None:
                 if bar.target is None:
@@ -394,7 +396,7 @@ class Trainer:
         return Arrays(xs, ys, sws, batch_size, False)
 
     # ---------------------------------------------------------------- evaluate / predict
-    def _evaluate_epochs(self, iterator: EpochIterator, cbs=None) -> dict:
+    def _evaluate_epochs(self, iterator: EpochIterator, cbs=None, bar=None) -> dict:
         self.reset_metrics()
         for step, (xs, ys, sws) in iterator.epoch():
             if cbs is not None:
@@ -402,6 +404,9 @@ class Trainer:
             self._run_step(False, xs, ys, sws)
             if cbs is not None:
                 cbs.on_test_batch_end(step, self.get_metrics_result())
+            if bar is not None:  # live, as fit's (and timed per step)
+                bar.update(step + 1, list(_sorted(self.get_metrics_result()).items()),
+                           finalize=False)
         return _sorted(self.get_metrics_result())
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
@@ -419,12 +424,13 @@ class Trainer:
         cbs = CallbackList(list(callbacks or []), model=self, epochs=1,
                            steps=iterator.steps, verbose=verbose)
         cbs.on_test_begin()
-        logs = self._evaluate_epochs(iterator, cbs)
+        bar = Progbar(iterator.steps, verbose=verbose) if verbose else None
+        logs = self._evaluate_epochs(iterator, cbs, bar)
         cbs.on_test_end(logs)
-        if verbose:
-            n_steps = iterator.steps or 1
-            Progbar(n_steps, verbose=verbose).update(n_steps, list(logs.items()),
-                                                     finalize=True)
+        if bar is not None:
+            if bar.target is None:  # a generator: the steps are known now
+                bar.target = bar.seen_so_far or 1
+            bar.update(bar.target, list(logs.items()), finalize=True)
         if return_dict:
             return logs
         return self._flatten_metrics_in_order(logs)

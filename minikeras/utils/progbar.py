@@ -140,6 +140,11 @@ class Progbar:
 
         self._last_update = now
 
+    @property
+    def seen_so_far(self) -> int:
+        """The step the bar was last moved to."""
+        return self._seen_so_far
+
     def add(self, n, values=None):
         """Advances the bar by ``n`` steps: ``update(seen_so_far + n, values)``."""
         self.update(self._seen_so_far + n, values)

@@ -327,3 +327,38 @@ def test_evaluate_and_fit_verbose_2_lines():
                                            shuffle=False, validation_split=0.4))
         return re.sub(r" - \d+m?u?s/step| - \d+s", "", text)
     assert run(mk) == run(keras)
+
+
+# ---------------------------------------------------------------- callbacks
+def hook_calls(lib) -> list:
+    """Every hook a callback sees in fit (with validation), evaluate and predict, with
+    the keys of its logs (the sequence the 'writing your own callbacks' guide prints)."""
+    calls = []
+
+    class Recorder(lib.callbacks.Callback):
+        pass
+
+    for hook in ("on_train_begin", "on_train_end", "on_test_begin", "on_test_end",
+                 "on_predict_begin", "on_predict_end"):
+        setattr(Recorder, hook, lambda self, logs=None, h=hook:
+                calls.append((h, sorted(logs or {}))))
+    for hook in ("on_epoch_begin", "on_epoch_end", "on_train_batch_begin",
+                 "on_train_batch_end", "on_test_batch_begin", "on_test_batch_end",
+                 "on_predict_batch_begin", "on_predict_batch_end"):
+        setattr(Recorder, hook, lambda self, i, logs=None, h=hook:
+                calls.append((h, i, sorted(logs or {}))))
+    model = classifier(lib, metrics=["accuracy"])
+    model.fit(X, Y, batch_size=2, epochs=2, validation_split=0.4, verbose=0,
+              callbacks=[Recorder()])
+    calls.append("evaluate")
+    model.evaluate(X, Y, batch_size=2, verbose=0, callbacks=[Recorder()])
+    calls.append("predict")
+    model.predict(X, batch_size=2, verbose=0, callbacks=[Recorder()])
+    return calls
+
+
+def test_callbacks_see_the_hooks_keras_3_calls_in_order():
+    # fit's validation runs the test hooks too, with unprefixed logs
+    ours, theirs = both(hook_calls)
+    assert ours == theirs
+    assert ("on_test_end", ["accuracy", "loss"]) in ours[:ours.index("evaluate")]
