@@ -358,3 +358,41 @@ def test_compute_output_shape():
     assert Flatten().compute_output_shape((None, 2, 3, 4)) == (None, 24)
     assert Reshape((-1, 2)).compute_output_shape((None, 6)) == (None, 3, 2)
     assert Layer().compute_output_shape((None, 4)) == (None, 4)
+
+
+def test_an_eager_call_attaches_its_mask_and_the_next_eager_call_uses_it():
+    # Keras 3: a mask-making layer called on arrays returns values carrying _keras_mask;
+    # a layer called on those values receives it (the masking guide's eager examples)
+    import minikeras as mk
+    ids = np.array([[3, 1, 0, 0], [2, 0, 0, 0]])
+    embedded = mk.layers.Embedding(5, 2, mask_zero=True)(ids)
+    np.testing.assert_array_equal(embedded._keras_mask, ids != 0)
+    masked = mk.layers.Masking(mask_value=0.0)(np.array([[[1.0], [0.0], [2.0]]]))
+    np.testing.assert_array_equal(masked._keras_mask, [[True, False, True]])
+    lstm = mk.layers.LSTM(3)
+    by_attribute = lstm(embedded)
+    by_argument = lstm(np.asarray(embedded), mask=ids != 0)
+    np.testing.assert_allclose(by_attribute, by_argument)
+    assert not np.allclose(by_attribute, lstm(np.asarray(embedded)))  # the mask counted
+
+
+def test_a_layer_with_its_own_compute_mask_takes_masks():
+    # Keras 3's rule: overriding compute_mask means supports_masking (no error, and the
+    # mask the layer computes is the one downstream layers get)
+    import minikeras as mk
+    from minikeras import ops
+
+    class FirstHalf(mk.layers.Layer):
+        def call(self, inputs):
+            return inputs[:, :2]
+
+        def compute_mask(self, inputs, mask=None):
+            return None if mask is None else mask[:, :2]
+
+    assert FirstHalf().supports_masking and not mk.layers.Layer().supports_masking
+    masked = mk.layers.Masking()(np.array([[[0.0], [5.0], [6.0], [0.0]]]))
+    half = FirstHalf()(masked)
+    np.testing.assert_array_equal(half._keras_mask, [[False, True]])
+    x = mk.Input((4, 1))
+    y = FirstHalf()(mk.layers.Masking()(x))
+    assert y._keras_mask is not None and ops.shape(y)[1] == 2

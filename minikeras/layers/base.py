@@ -73,6 +73,16 @@ def _as_array(value) -> Array:
     return np.asarray(value).view(Array)
 
 
+def _evaluated(t) -> Array:
+    """An eager call's output tensor as an Array, with its mask as ``_keras_mask`` (an
+    Array too), as Keras 3 attaches it."""
+    out = _as_array(K.eval(t))
+    mask = getattr(t, "_keras_mask", None)
+    if mask is not None:
+        out._keras_mask = _as_array(K.eval(mask))
+    return out
+
+
 def nest_map(fn, structure):
     """Apply ``fn`` to every leaf of nested lists/tuples/dicts."""
     if isinstance(structure, (list, tuple)):
@@ -208,7 +218,8 @@ class Layer:
         self._batch_input_shape = tuple(batch_input_shape) if batch_input_shape else None
         self.built = False
         self.input_spec: InputSpec | None = None
-        self.supports_masking = False
+        # as Keras 3: a layer that writes its own compute_mask takes masks
+        self.supports_masking = type(self).compute_mask is not Layer.compute_mask
         self._drops_masks = mask_rule.drops_masks()  # made from a Keras 3 file: its rule
         self._own_weights: list[Variable] = []
         self._layers: list[Layer] = []
@@ -478,8 +489,12 @@ class Layer:
     def _call_eagerly(self, inputs, *args, training=False, **kwargs):
         """Run on NumPy data now: wrap it as constants, build the graph, evaluate."""
         def constant(a):
+            mask = getattr(a, "_keras_mask", None)  # an earlier eager call's output mask
             a = np.asarray(a)
-            return Constant(a.astype(self.dtype) if a.dtype.kind == "f" else a)
+            c = Constant(a.astype(self.dtype) if a.dtype.kind == "f" else a)
+            if mask is not None:
+                c._keras_mask = Constant(np.asarray(mask))
+            return c
 
         constants = nest_map(constant, inputs)
         more = [nest_map(constant, a) if _is_data(a) else a for a in args]
@@ -487,7 +502,7 @@ class Layer:
         for layer in [self, *_sublayers(self)]:  # losses of an eager call are values
             layer._losses = [_as_array(K.eval(t)) if isinstance(t, Tensor) else t
                              for t in layer._losses]
-        return nest_map(lambda t: _as_array(K.eval(t)), outputs)
+        return nest_map(_evaluated, outputs)
 
     # ---- shapes of a called layer ----
     def _node_attr(self, attr):

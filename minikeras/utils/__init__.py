@@ -1,4 +1,5 @@
-"""``keras.utils``: helpers for preparing data (``to_categorical``, ``PyDataset``),
+"""``keras.utils``: helpers for preparing data (``to_categorical``, ``PyDataset``,
+``pad_sequences``),
 ``plot_model``, and house helpers: the progress bar (``progbar.py``), the one atomic file
 write (``io.py``) and Keras's snake_case names (``naming.py``).
 
@@ -10,3 +11,4 @@ array([[1., 0., 0.],
 from minikeras.model_plot import plot_model  # noqa: F401
 from minikeras.utils.np_utils import to_categorical  # noqa: F401
 from minikeras.utils.py_dataset import PyDataset  # noqa: F401
+from minikeras.utils.sequences import pad_sequences  # noqa: F401
