@@ -1,6 +1,7 @@
 """Checks of lesson 08 (kernels on CPU and CUDA): exercises 8.1 to 8.5.
 
-The references are plain NumPy (SiLU in float64, cast back to the input's dtype). A CUDA
+The references are plain NumPy (hard SiLU, ``x * relu6(x + 3) / 6``, in float64, cast back to
+the input's dtype). A CUDA
 kernel is always checked on Numba's CUDA *simulator*, with or without a GPU: it runs the
 kernel's Python code thread by thread, so a missing bounds test is an ``IndexError``
 there instead of a silent write past the end of an array.
@@ -20,17 +21,15 @@ from .exercise import Case, Exercise, Mistake, Rule
 _rng = np.random.default_rng(8)
 
 
-def _silu64(x):
-    """SiLU, x * sigmoid(x), in float64 (both branches of exp stay below overflow)."""
+def _hard_silu64(x):
+    """Hard SiLU in float64, piece by piece: 0 up to -3, x from 3 on, x (x + 3) / 6 between."""
     x = np.asarray(x, dtype=np.float64)
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, x / (1.0 + e), x * e / (1.0 + e))
+    return np.where(x <= -3.0, 0.0, np.where(x >= 3.0, x, x * (x + 3.0) / 6.0))
 
 
-def _sigmoid64(x):
-    x = np.asarray(x, dtype=np.float64)
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+def _hard_sigmoid64(x):
+    """relu6(x + 3) / 6, the gate of hard SiLU."""
+    return np.minimum(np.maximum(np.asarray(x, dtype=np.float64) + 3.0, 0.0), 6.0) / 6.0
 
 
 def _like(values, x):
@@ -65,9 +64,9 @@ def _fresh_out(shape, dtype):
     return np.full(shape, np.nan, dtype=dtype)
 
 
-# ---------------------------------------------------------------- 8.1 silu_kernel
-def silu_kernel(x):
-    return _like(_silu64(x), x)
+# ---------------------------------------------------------------- 8.1 hard_silu_kernel
+def hard_silu_kernel(x):
+    return _like(_hard_silu64(x), x)
 
 
 def _call_kernel(answer, *args):
@@ -78,14 +77,14 @@ def _writes_into_out(answer):
     x = _floats(3, 4)
     out = _fresh_out(x.shape, x.dtype)
     got = answer(x, out=out)
-    return got is out and np.allclose(out, silu_kernel(x), rtol=1e-5, atol=1e-6)
+    return got is out and np.allclose(out, hard_silu_kernel(x), rtol=1e-5, atol=1e-6)
 
 
 def _ignores_an_out_that_does_not_fit(answer):
     x = _floats(2, 3)
     got = answer(x, out=np.zeros(5, np.float32))
     return got is not None and np.shape(got) == x.shape and \
-        np.allclose(got, silu_kernel(x), rtol=1e-5, atol=1e-6)
+        np.allclose(got, hard_silu_kernel(x), rtol=1e-5, atol=1e-6)
 
 
 def _keeps_dtype(dtype):
@@ -110,10 +109,10 @@ def _declares_out(answer):
 _TRANSPOSED = _floats(3, 5).T          # Fortran order: reshape(-1) of it is a copy
 _STRIDED = _floats(4, 6)[:, ::2]       # every other column: not contiguous
 
-SILU_KERNEL = Exercise(
-    "8.1", "silu_kernel", reference=silu_kernel, call=_call_kernel,
-    cases=[Case(np.array([0.0, 1.0, -1.0, 2.0], np.float32),
-                expected=np.array([0.0, 0.7310586, -0.2689414, 1.7615942], np.float32)),
+HARD_SILU_KERNEL = Exercise(
+    "8.1", "hard_silu_kernel", reference=hard_silu_kernel, call=_call_kernel,
+    cases=[Case(np.array([-4.0, -3.0, -1.0, 0.0, 1.0, 3.0, 5.0], np.float32),
+                expected=np.array([0.0, 0.0, -1 / 3, 0.0, 2 / 3, 3.0, 5.0], np.float32)),
            Case(_floats(7), note="a vector"),
            Case(_floats(3, 4), note="a matrix"),
            Case(_floats(2, 3, 2, dtype=np.float64), note="a 3-D float64 array"),
@@ -122,13 +121,16 @@ SILU_KERNEL = Exercise(
            Case(np.zeros((0, 3), np.float32), note="an empty array"),
            Case(_STRIDED, note="a view of every other column (not contiguous)"),
            Case(_TRANSPOSED, note="a transposed matrix (Fortran order)"),
-           Case(np.array([-1000.0, -80.0, 80.0, 1000.0], np.float32),
-                note="extreme values (exp overflows)")],
+           Case(np.array([-1e6, -2.5, 2.5, 1e6], np.float32), note="large values")],
     mistakes=[
-        Mistake("that is sigmoid(x); SiLU multiplies it by x: x * sigmoid(x)",
-                lambda x: _like(_sigmoid64(x), x)),
-        Mistake("the sign inside exp is flipped: sigmoid(x) = 1 / (1 + exp(-x)), so "
-                "SiLU is x / (1 + exp(-x))", lambda x: _like(x * _sigmoid64(-x), x)),
+        Mistake("that is hard_sigmoid(x), the gate alone; hard SiLU multiplies it by x",
+                lambda x: _like(_hard_sigmoid64(x), x)),
+        Mistake("divide by 6: relu6(x + 3) runs from 0 to 6, and the gate must run from 0 to 1",
+                lambda x: _like(x * _hard_sigmoid64(x) * 6.0, x)),
+        Mistake("the gate is relu6(x + 3) / 6: add 3 to x before clipping to [0, 6]",
+                lambda x: _like(x * np.clip(x, 0.0, 6.0) / 6.0, x)),
+        Mistake("clip at 6 as well (relu6, not relu): from x = 3 on the gate stays 1, so hard "
+                "SiLU is x itself there", lambda x: _like(x * np.maximum(x + 3.0, 0.0) / 6.0, x)),
         Mistake("it returned None: fill the output array in the loop, then return it",
                 when=lambda got, x: got is None),
         Mistake("np.ascontiguousarray gives a 0-d array the shape (1,): make the result with "
@@ -149,11 +151,11 @@ SILU_KERNEL = Exercise(
                 _writes_into_out),
            Rule("an out= of the wrong shape must be ignored: make a new array then",
                 _ignores_an_out_that_does_not_fit),
-           Rule("declare the contract: set silu_kernel.accepts_out = True after the function, "
-                "so the executor knows it may pass out=", _declares_out)],
+           Rule("declare the contract: set hard_silu_kernel.accepts_out = True after the "
+                "function, so the executor knows it may pass out=", _declares_out)],
     steps="flat = np.ascontiguousarray(x).reshape(-1); if out does not fit, out = "
-          "np.empty(x.shape, x.dtype); call an @njit loop over flat and out.reshape(-1) that writes "
-          "v / (1 + exp(-v)) for each v; return out; then set silu_kernel.accepts_out = True.")
+          "np.empty(x.shape, x.dtype); call an @njit loop over flat and out.reshape(-1) that "
+          "writes v * min(max(v + 3, 0), 6) / 6 for each v; return out.")
 
 
 # ---------------------------------------------------------------- 8.2 peak_gflops
@@ -212,9 +214,9 @@ PREDICT = Exercise(
           "multiply-adds); seconds = flop / (gflops * 1e9).")
 
 
-# ---------------------------------------------------------------- 8.4 bias_silu
-def bias_silu(z, b):
-    return _like(_silu64(np.asarray(z, np.float64) + np.asarray(b, np.float64)), z)
+# ---------------------------------------------------------------- 8.4 bias_hard_silu
+def bias_hard_silu(z, b):
+    return _like(_hard_silu64(np.asarray(z, np.float64) + np.asarray(b, np.float64)), z)
 
 
 def _fused_no_temporaries(answer):
@@ -231,7 +233,7 @@ def _fused_no_temporaries(answer):
     if peak >= z.nbytes // 2:
         return (f"it made temporary arrays ({peak // 1024} KiB for a {z.nbytes // 1024} KiB "
                 "output): that is two or three passes over memory. Add the bias and apply "
-                "SiLU inside ONE loop, element by element, writing straight into out")
+                "the activation inside ONE loop, element by element, writing straight into out")
     return True
 
 
@@ -239,7 +241,7 @@ def _bias_writes_into_out(answer):
     z, b = _floats(3, 4), _floats(4)
     out = _fresh_out(z.shape, z.dtype)
     got = answer(z, b, out=out)
-    return got is out and np.allclose(out, bias_silu(z, b), rtol=1e-5, atol=1e-6)
+    return got is out and np.allclose(out, bias_hard_silu(z, b), rtol=1e-5, atol=1e-6)
 
 
 def _bias_keeps_dtype(answer):
@@ -249,28 +251,29 @@ def _bias_keeps_dtype(answer):
 
 _SQUARE_Z, _SQUARE_B = _floats(4, 4), _floats(4)
 
-BIAS_SILU = Exercise(
-    "8.4", "bias_silu", reference=bias_silu, call=_call_kernel,
+BIAS_HARD_SILU = Exercise(
+    "8.4", "bias_hard_silu", reference=bias_hard_silu, call=_call_kernel,
     cases=[Case(_SQUARE_Z, _SQUARE_B, note="a square batch (4 samples, 4 units)"),
-           Case(np.array([[0.0, 1.0, -2.0]], np.float32), np.array([0.0, 1.0, 1.0], np.float32),
-                expected=np.array([[0.0, 1.7615942, -0.2689414]], np.float32)),
+           Case(np.array([[0.0, 1.0, -2.0, 4.0]], np.float32),
+                np.array([1.0, -5.0, 1.0, 1.0], np.float32),
+                expected=np.array([[2 / 3, 0.0, -1 / 3, 5.0]], np.float32)),
            Case(_floats(5, 3), _floats(3), note="5 samples, 3 units"),
            Case(_floats(1, 1), _floats(1), note="one sample, one unit"),
            Case(_floats(6, 1), _floats(1), note="one unit"),
            Case(_floats(2, 3, 4, dtype=np.float64), _floats(4, dtype=np.float64),
                 note="a 3-D float64 input (a Dense on sequences)"),
            Case(np.zeros((0, 4), np.float32), _floats(4), note="an empty batch"),
-           Case(np.array([[-1000.0, 1000.0]], np.float32), np.array([-5.0, 5.0], np.float32),
-                note="extreme values")],
+           Case(np.array([[-1e6, 1e6]], np.float32), np.array([-5.0, 5.0], np.float32),
+                note="large values")],
     mistakes=[
-        Mistake("the bias is missing: add b to z before SiLU",
-                lambda z, b: _like(_silu64(z), z)),
-        Mistake("the bias is added after the activation; Dense computes silu(z + b)",
-                lambda z, b: _like(_silu64(z) + b, z)),
+        Mistake("the bias is missing: add b to z before the activation",
+                lambda z, b: _like(_hard_silu64(z), z)),
+        Mistake("the bias is added after the activation; Dense computes hard_silu(z + b)",
+                lambda z, b: _like(_hard_silu64(z) + b, z)),
         Mistake("the bias has one value per unit, the LAST axis: out[i, j] uses b[j], "
-                "not b[i]", lambda z, b: _like(_silu64(z + b[:, None]), z)),
-        Mistake("that is sigmoid(z + b); SiLU multiplies it by z + b",
-                lambda z, b: _like(_sigmoid64(z + b), z)),
+                "not b[i]", lambda z, b: _like(_hard_silu64(z + b[:, None]), z)),
+        Mistake("that is hard_sigmoid(z + b), the gate alone; multiply it by z + b",
+                lambda z, b: _like(_hard_sigmoid64(z + b), z)),
         Mistake("it returned None: fill the output array in the loop, then return it",
                 when=lambda got, z, b: got is None),
         Mistake("loop over the rows of z seen as a 2-D array: z.reshape(-1, z.shape[-1]) "
@@ -281,16 +284,16 @@ BIAS_SILU = Exercise(
            Rule("the loop must run compiled: decorate it with @njit", _compiled),
            Rule("given out= of the right shape and dtype, write the result there and return "
                 "that very array", _bias_writes_into_out),
-           Rule("it made temporary arrays: fuse the bias add and SiLU into one loop",
+           Rule("it made temporary arrays: fuse the bias add and the activation into one loop",
                 _fused_no_temporaries)],
     steps="rows = np.ascontiguousarray(z).reshape(-1, z.shape[-1]); make out (or use the one "
           "given) and view it the same way; an @njit loop over i (rows) and j (units) computes "
-          "h = rows[i, j] + b[j] and writes h / (1 + exp(-h)); return out.")
+          "h = rows[i, j] + b[j] and writes h * min(max(h + 3, 0), 6) / 6; return out.")
 
 
-# ---------------------------------------------------------------- 8.5 silu_gpu (CUDA)
-def silu_on_gpu(x, blocks, threads):
-    return silu_kernel(x)
+# ---------------------------------------------------------------- 8.5 hard_silu_gpu (CUDA)
+def hard_silu_on_gpu(x, blocks, threads):
+    return hard_silu_kernel(x)
 
 
 def _python_code(kernel):
@@ -298,8 +301,8 @@ def _python_code(kernel):
     module = type(kernel).__module__
     if "cuda" not in module:
         if _is_numba_function(kernel):
-            raise TypeError("silu_gpu is not a CUDA kernel but a CPU function (@njit)")
-        raise TypeError("silu_gpu is not a CUDA kernel (no @cuda.jit)")
+            raise TypeError("hard_silu_gpu is not a CUDA kernel but a CPU function (@njit)")
+        raise TypeError("hard_silu_gpu is not a CUDA kernel (no @cuda.jit)")
     return getattr(kernel, "py_func", None) or kernel.fn
 
 
@@ -318,21 +321,21 @@ def _first(count):
     """What a kernel gives when only elements 0 .. count-1 are written."""
     def wrong(x, blocks, threads):
         out = np.full(x.shape, np.nan, x.dtype)
-        out[:count(blocks, threads)] = silu_kernel(x)[:count(blocks, threads)]
+        out[:count(blocks, threads)] = hard_silu_kernel(x)[:count(blocks, threads)]
         return out
     return wrong
 
 
-SILU_GPU = Exercise(
-    "8.5", "silu_gpu", reference=silu_on_gpu, call=_launch_on_simulator,
+HARD_SILU_GPU = Exercise(
+    "8.5", "hard_silu_gpu", reference=hard_silu_on_gpu, call=_launch_on_simulator,
     cases=[Case(_floats(12), 3, 4, note="3 blocks of 4 threads, 12 elements"),
-           Case(np.array([0.0, 1.0, -1.0], np.float32), 1, 3,
-                expected=np.array([0.0, 0.7310586, -0.2689414], np.float32)),
+           Case(np.array([-4.0, -1.0, 1.0, 4.0], np.float32), 1, 4,
+                expected=np.array([0.0, -1 / 3, 2 / 3, 4.0], np.float32)),
            Case(_floats(10), 3, 4, note="12 threads for 10 elements"),
            Case(_floats(7), 4, 2, note="4 blocks of 2 threads for 7 elements"),
            Case(_floats(1), 1, 8, note="one element, 8 threads"),
            Case(_floats(16, dtype=np.float64), 2, 8, note="float64"),
-           Case(np.array([-30.0, 30.0], np.float32), 1, 2, note="large values")],
+           Case(np.array([-1e6, 1e6], np.float32), 1, 2, note="large values")],
     mistakes=[
         Mistake("a thread past the end of the array wrote there: the last block sticks out "
                 "when the array is not a multiple of the block, so test `if i < x.size:` "
@@ -342,16 +345,16 @@ SILU_GPU = Exercise(
                 "threadIdx.x) numbers the threads of all blocks", _first(lambda b, t: t)),
         Mistake("only one element per block was computed: use cuda.grid(1), which numbers "
                 "the threads of all blocks", _first(lambda b, t: b)),
-        Mistake("that is sigmoid(x); SiLU multiplies it by x",
-                lambda x, blocks, threads: _like(_sigmoid64(x), x)),
+        Mistake("that is hard_sigmoid(x), the gate alone; hard SiLU multiplies it by x",
+                lambda x, blocks, threads: _like(_hard_sigmoid64(x), x)),
         Mistake("decorate the kernel with @cuda.jit (a CPU @njit function cannot be "
                 "launched on a GPU)", raises=TypeError, match="not a CUDA kernel"),
         Mistake("a kernel cannot return its result: write it into out[i] (every thread "
                 "writes its own element)", when=lambda got, x, blocks, threads:
                 bool(np.all(np.isnan(got))) and x.size > 0),
     ],
-    steps="i = cuda.grid(1); if i < x.size: v = x[i]; out[i] = v / (1 + math.exp(-v)). "
+    steps="i = cuda.grid(1); if i < x.size: v = x[i]; out[i] = v * min(max(v + 3, 0), 6) / 6. "
           "One thread per element; the extra threads of the last block do nothing.")
 
 
-EXERCISES = [SILU_KERNEL, PEAK, PREDICT, BIAS_SILU, SILU_GPU]
+EXERCISES = [HARD_SILU_KERNEL, PEAK, PREDICT, BIAS_HARD_SILU, HARD_SILU_GPU]
