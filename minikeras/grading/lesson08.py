@@ -219,6 +219,11 @@ def bias_hard_silu(z, b):
     return _like(_hard_silu64(np.asarray(z, np.float64) + np.asarray(b, np.float64)), z)
 
 
+_TEMPORARIES = ("it made temporary arrays, so it makes several passes over memory: add the "
+                "bias and apply the activation inside ONE loop, element by element, writing "
+                "straight into out")
+
+
 def _fused_no_temporaries(answer):
     """With out= given, a one-pass kernel allocates nothing as big as the output."""
     z, b = _floats(256, 128), _floats(128)
@@ -231,9 +236,7 @@ def _fused_no_temporaries(answer):
     finally:
         tracemalloc.stop()
     if peak >= z.nbytes // 2:
-        return (f"it made temporary arrays ({peak // 1024} KiB for a {z.nbytes // 1024} KiB "
-                "output): that is two or three passes over memory. Add the bias and apply "
-                "the activation inside ONE loop, element by element, writing straight into out")
+        return f"{_TEMPORARIES} ({peak // 1024} KiB for a {z.nbytes // 1024} KiB output)"
     return True
 
 
@@ -284,8 +287,7 @@ BIAS_HARD_SILU = Exercise(
            Rule("the loop must run compiled: decorate it with @njit", _compiled),
            Rule("given out= of the right shape and dtype, write the result there and return "
                 "that very array", _bias_writes_into_out),
-           Rule("it made temporary arrays: fuse the bias add and the activation into one loop",
-                _fused_no_temporaries)],
+           Rule(_TEMPORARIES, _fused_no_temporaries)],
     steps="rows = np.ascontiguousarray(z).reshape(-1, z.shape[-1]); make out (or use the one "
           "given) and view it the same way; an @njit loop over i (rows) and j (units) computes "
           "h = rows[i, j] + b[j] and writes h * min(max(h + 3, 0), 6) / 6; return out.")

@@ -26,13 +26,16 @@ LESSONS = {int(p.name[:2]): p for p in lesson_paths()}
 
 def learner_namespace() -> dict:
     """What the lessons' set-up cells import."""
+    import numba
     import numpy as np
+    from numba import cuda, njit, prange
 
     import minikeras as mk
     from minikeras import axes, config
     from minikeras import backend as K
     return {"__name__": "__learner__", "np": np, "math": math, "mk": mk, "K": K,
-            "axes": axes, "config": config}
+            "axes": axes, "config": config, "numba": numba, "njit": njit, "prange": prange,
+            "cuda": cuda}
 
 
 def answer_of(exercise: str, code: str, namespace: dict | None = None):
