@@ -22,7 +22,10 @@ import os
 from collections.abc import Callable
 
 from minikeras import config
-from minikeras.kernels.reference import KERNELS as REFERENCE
+from minikeras.devices import reference_conv
+from minikeras.kernels.reference import KERNELS as _REFERENCE
+
+REFERENCE = {**_REFERENCE, **reference_conv.KERNELS}
 
 _tables: dict[str, dict[str, Callable]] = {}
 _USER_ENV = set(os.environ)
