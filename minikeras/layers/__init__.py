@@ -1,5 +1,23 @@
 """Layers: the building blocks of models (``from minikeras.layers import Dense``)."""
 from minikeras.layers.base import InputSpec, Layer  # noqa: F401
+from minikeras.layers.convolutional import (  # noqa: F401
+    AtrousConvolution1D,
+    AtrousConvolution2D,
+    Conv1D,
+    Conv2D,
+    Conv3D,
+    Convolution1D,
+    Convolution2D,
+    Convolution3D,
+)
+from minikeras.layers.convolutional_transpose import (  # noqa: F401
+    Conv1DTranspose,
+    Conv2DTranspose,
+    Conv3DTranspose,
+    Convolution1DTranspose,
+    Convolution2DTranspose,
+    Convolution3DTranspose,
+)
 from minikeras.layers.core import (  # noqa: F401
     Activation,
     Dense,
@@ -30,12 +48,66 @@ from minikeras.layers.merge import (  # noqa: F401
     multiply,
     subtract,
 )
+from minikeras.layers.pooling import (  # noqa: F401
+    AveragePooling1D,
+    AveragePooling2D,
+    AveragePooling3D,
+    AvgPool1D,
+    AvgPool2D,
+    AvgPool3D,
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalAveragePooling3D,
+    GlobalAvgPool1D,
+    GlobalAvgPool2D,
+    GlobalAvgPool3D,
+    GlobalMaxPool1D,
+    GlobalMaxPool2D,
+    GlobalMaxPool3D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    GlobalMaxPooling3D,
+    MaxPool1D,
+    MaxPool2D,
+    MaxPool3D,
+    MaxPooling1D,
+    MaxPooling2D,
+    MaxPooling3D,
+)
+from minikeras.layers.reshaping import (  # noqa: F401
+    Cropping1D,
+    Cropping2D,
+    Cropping3D,
+    UpSampling1D,
+    UpSampling2D,
+    UpSampling3D,
+    ZeroPadding1D,
+    ZeroPadding2D,
+    ZeroPadding3D,
+)
+from minikeras.layers.separable import (  # noqa: F401
+    DepthwiseConv1D,
+    DepthwiseConv2D,
+    SeparableConv1D,
+    SeparableConv2D,
+    SeparableConvolution1D,
+    SeparableConvolution2D,
+)
 
 
 def get(name: str):
     """The layer class called ``name`` (used when loading saved models)."""
-    from minikeras.layers import core, merge
-    for module in (core, merge):
+    from minikeras.layers import (
+        convolutional,
+        convolutional_transpose,
+        core,
+        merge,
+        pooling,
+        reshaping,
+        separable,
+    )
+    for module in (core, merge, convolutional, convolutional_transpose, separable, pooling,
+                   reshaping):
         cls = getattr(module, name, None)
         if isinstance(cls, type) and issubclass(cls, Layer):
             return cls

@@ -46,8 +46,11 @@ _layer_counters: dict[str, itertools.count] = defaultdict(lambda: itertools.coun
 
 
 def default_name(cls_name: str) -> str:
-    """'Dense' -> 'dense', 'dense_1', ...; 'SimpleRNN' -> 'simple_rnn'."""
-    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", cls_name).lower()
+    """'Dense' -> 'dense', 'dense_1', ...; 'SimpleRNN' -> 'simple_rnn'; 'Conv2D' -> 'conv2d'
+    (Keras's rule: an underscore before each capitalised word, and between a lower-case
+    letter and a capital)."""
+    snake = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", cls_name)
+    snake = re.sub(r"([a-z])([A-Z])", r"\1_\2", snake).lower()
     n = next(_layer_counters[snake])
     return snake if n == 0 else f"{snake}_{n}"
 
