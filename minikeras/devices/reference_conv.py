@@ -95,6 +95,10 @@ def spatial_sizes(x: np.ndarray, data_format: str) -> tuple[int, ...]:
     return tuple(x.shape[2:] if data_format == "channels_first" else x.shape[1:-1])
 
 
+def channels(x: np.ndarray, data_format: str) -> int:
+    return x.shape[1] if data_format == "channels_first" else x.shape[-1]
+
+
 def _pad(x: np.ndarray, pads, value=0) -> np.ndarray:
     """Pad the spatial axes of a channels_last ``x`` (a negative ``after`` pads nothing:
     the windows never reach those cells)."""

@@ -41,8 +41,9 @@ def _cpu_table() -> dict[str, Callable]:
     import numba
     if "NUMBA_THREADING_LAYER" not in _USER_ENV:
         numba.config.THREADING_LAYER = "workqueue"
-    from minikeras.kernels import cpu, fused  # imports Numba: when a graph first runs
-    return {**REFERENCE, **cpu.KERNELS, **fused.KERNELS}
+    from minikeras.devices import cpu_conv  # imports Numba: when a graph first runs
+    from minikeras.kernels import cpu, fused
+    return {**REFERENCE, **cpu.KERNELS, **fused.KERNELS, **cpu_conv.KERNELS}
 
 
 def _cuda_table() -> dict[str, Callable]:

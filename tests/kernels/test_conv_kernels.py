@@ -145,3 +145,130 @@ def test_explicit_padding_rules():
     assert ref.explicit_padding(((1, -1),), (7,), (3,), (1,), (1,)) == [(1, -1)]
     with pytest.raises(ValueError, match="unknown padding"):
         ref.explicit_padding("full", (5,), (3,), (1,), (1,))
+
+
+# ---------------------------------------------------------------- the Numba CPU kernels
+cpu = pytest.importorskip("minikeras.devices.cpu_conv")
+FLOATS = [np.float32, np.float64]
+
+
+def tolerance(dtype):
+    return {"rtol": 2e-5, "atol": 2e-5} if dtype == np.float32 else {"rtol": 1e-12,
+                                                                     "atol": 1e-12}
+
+
+def assert_same(got, want):
+    assert got.shape == want.shape and got.dtype == want.dtype, (got.shape, want.shape)
+    np.testing.assert_allclose(got, want, equal_nan=True, **tolerance(want.dtype))
+
+
+def views(x):
+    """x, and a non-contiguous array with the same values (every other element of a
+    bigger one)."""
+    yield x
+    wide = np.repeat(x, 2, axis=-1)[..., ::2]
+    assert not wide.flags.c_contiguous or x.size <= 1
+    yield wide
+
+
+# (x shape channels_last, kernel shape, strides, padding, dilation, groups): the awkward ones
+CPU_CONV_CASES = CONV_CASES + [
+    ((3, 5, 5, 2), (5, 5, 2, 3), (1, 1), "valid", (1, 1), 1),   # kernel = input
+    ((2, 9, 9, 2), (2, 2, 2, 3), (4, 3), "valid", (1, 1), 1),   # stride past the kernel
+    ((2, 7, 7, 3), (2, 2, 3, 4), (2, 2), "same", (1, 1), 1),    # even kernel, odd 'same'
+    ((0, 6, 6, 2), (3, 3, 2, 2), (1, 1), "same", (1, 1), 1),    # empty batch
+    ((2, 1, 7, 2), (1, 3, 2, 2), (1, 2), "same", (1, 1), 1),    # a size-1 spatial axis
+    ((1, 6, 2), (3, 1, 4), (1,), "causal", (2,), 2),
+]
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("data_format", [CL, CF])
+@pytest.mark.parametrize("x_shape, w_shape, strides, padding, dilation, groups",
+                         CPU_CONV_CASES)
+def test_cpu_conv_kernels_match_the_reference(x_shape, w_shape, strides, padding, dilation,
+                                              groups, data_format, dtype):
+    attrs = {"strides": strides, "padding": padding, "dilation": dilation, "groups": groups,
+             "data_format": data_format}
+    x0, w = normal(*_layout(x_shape, data_format), dtype=dtype), normal(*w_shape, dtype=dtype)
+    for x in views(x0):
+        y = ref.conv(x, w, **attrs)
+        assert_same(cpu.conv(x, w, **attrs), y)
+        g = normal(*y.shape, dtype=dtype)
+        for gv in views(g):
+            assert_same(cpu.conv_transpose(gv, w, x, output_size=None, **attrs),
+                        ref.conv_transpose(gv, w, x, output_size=None, **attrs))
+            assert_same(cpu.conv_kernel_grad(x, gv, kernel_size=w_shape[:-2], **attrs),
+                        ref.conv_kernel_grad(x, gv, kernel_size=w_shape[:-2], **attrs))
+    sizes = ref.spatial_sizes(x0, data_format)  # output_size instead of like
+    assert_same(cpu.conv_transpose(g, w, output_size=sizes, **attrs),
+                ref.conv_transpose(g, w, output_size=sizes, **attrs))
+
+
+def test_cpu_conv_writes_into_an_offered_buffer_and_reuses_its_scratch():
+    attrs = {"strides": (1, 1), "padding": "same", "dilation": (1, 1), "groups": 1,
+             "data_format": CL}
+    x, w = normal(2, 6, 5, 3, dtype=np.float32), normal(3, 3, 3, 4, dtype=np.float32)
+    out = np.full((2, 6, 5, 4), np.nan, np.float32)
+    assert cpu.conv(x, w, out=out, **attrs) is out
+    assert_same(out, ref.conv(x, w, **attrs))
+    small = normal(1, 3, 3, 3, dtype=np.float32)  # a smaller im2col in the same scratch
+    assert_same(cpu.conv(small, w, **attrs), ref.conv(small, w, **attrs))
+    assert_same(cpu.conv(x, w, **attrs), ref.conv(x, w, **attrs))
+
+
+def test_cpu_conv_hands_other_dtypes_to_the_reference():
+    attrs = {"strides": (1,), "padding": "valid", "dilation": (1,), "groups": 1,
+             "data_format": CL}
+    x, w = np.arange(12).reshape(1, 6, 2), np.ones((2, 2, 1), np.int64)
+    np.testing.assert_array_equal(cpu.conv(x, w, **attrs), ref.conv(x, w, **attrs))
+    mixed = cpu.conv(x.astype(np.float32), w.astype(np.float64), **attrs)
+    assert mixed.dtype == np.float64
+
+
+CPU_POOL_CASES = POOL_CASES + [
+    ((0, 4, 4, 2), (2, 2), (2, 2), "valid"),   # empty batch
+    ((2, 6, 1), (4,), (1,), "same"),           # even window, 'same'
+]
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("data_format", [CL, CF])
+@pytest.mark.parametrize("x_shape, pool_size, strides, padding", CPU_POOL_CASES)
+def test_cpu_pooling_kernels_match_the_reference(x_shape, pool_size, strides, padding,
+                                                 data_format, dtype):
+    attrs = {"pool_size": pool_size, "strides": strides, "padding": padding,
+             "data_format": data_format}
+    x0 = distinct(*_layout(x_shape, data_format), dtype=dtype)
+    for x in views(x0):
+        y = ref.max_pool(x, **attrs)
+        assert_same(cpu.max_pool(x, **attrs), y)
+        assert_same(cpu.avg_pool(x, **attrs), ref.avg_pool(x, **attrs))
+        g, h = normal(*y.shape, dtype=dtype), normal(*x.shape, dtype=dtype)
+        assert_same(cpu.max_pool_grad(x, g, **attrs), ref.max_pool_grad(x, g, **attrs))
+        assert_same(cpu.max_pool_gather(x, h, **attrs), ref.max_pool_gather(x, h, **attrs))
+        assert_same(cpu.avg_pool_grad(g, x, **attrs), ref.avg_pool_grad(g, x, **attrs))
+
+
+def test_cpu_max_pool_with_extreme_values():
+    x = np.array([[[-np.inf], [-1e30], [np.inf], [1e30], [np.nan], [0.0]]], np.float32)
+    attrs = {"pool_size": (2,), "strides": (2,), "padding": "valid", "data_format": CL}
+    assert_same(cpu.max_pool(x, **attrs), ref.max_pool(x, **attrs))
+    g = np.array([[[np.inf], [1.0], [-np.inf]]], np.float32)  # no 0 * inf = NaN elsewhere
+    h = np.array([[[np.inf], [2.0], [np.nan], [3.0], [-np.inf], [np.inf]]], np.float32)
+    assert_same(cpu.max_pool_grad(x, g, **attrs), ref.max_pool_grad(x, g, **attrs))
+    assert_same(cpu.max_pool_gather(x, h, **attrs), ref.max_pool_gather(x, h, **attrs))
+    # windows with nothing above -inf: the first cell wins, if it is not padding
+    odd = np.array([[[np.nan], [-np.inf], [-np.inf], [-np.inf], [-np.inf]]], np.float32)
+    same = dict(attrs, padding="same", pool_size=(3,), strides=(1,))
+    g5 = normal(1, 5, 1, dtype=np.float32)
+    assert_same(cpu.max_pool_grad(odd, g5, **same), ref.max_pool_grad(odd, g5, **same))
+    assert_same(cpu.max_pool_gather(odd, g5, **same), ref.max_pool_gather(odd, g5, **same))
+    ties = np.zeros((1, 4, 1), np.float64)  # the first of tied cells gets the gradient
+    assert_same(cpu.max_pool_grad(ties, np.ones((1, 2, 1)), **attrs),
+                ref.max_pool_grad(ties, np.ones((1, 2, 1)), **attrs))
+
+
+def test_every_cpu_kernel_has_a_reference():
+    assert set(cpu.KERNELS) <= set(ref.KERNELS)
+    assert set(cpu.KERNELS) == set(ref.KERNELS)  # the whole family is fast on the CPU
