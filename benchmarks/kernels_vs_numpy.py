@@ -1,6 +1,6 @@
 """Each Numba CPU kernel against its NumPy reference, at a training-batch size and a big one.
 
-This is the measurement behind which kernels ``kernels/cpu.py`` dispatches (DISPATCHED):
+This is the measurement behind which generic kernels ``devices/cpu.py`` dispatches (KERNELS):
 on these machines NumPy's own vectorised transcendental loops beat Numba's per-element
 libm calls, while Numba wins where it saves passes (bias add, batch-axis sums, softmax).
 
@@ -13,10 +13,10 @@ import time
 import numpy as np
 
 from minikeras import kernels
-from minikeras.kernels.reference import KERNELS as REF
+from minikeras.devices.reference import KERNELS as REF
 
 kernels.table("cpu")  # sets Numba up exactly as training does (threading layer included)
-from minikeras.kernels import cpu
+from minikeras.devices import cpu
 
 
 def best(fn, *args, repeats=20, **kw):
@@ -42,10 +42,10 @@ def main():
                       "sum axis 0": (x, (0,), False), "softmax": (x, 1)})
         for label, args in cases.items():
             name = label.split(" ")[0]
-            t_numba = best(cpu.ALL[name], *args)
+            t_numba = best(cpu.GENERIC[name], *args)
             t_numpy = best(REF[name], *args)
             print(f"{label:14}{shape!s:>14}{t_numba * 1e3:10.3f}{t_numpy * 1e3:10.3f}"
-                  f"{t_numpy / t_numba:13.2f}{'yes' if name in cpu.DISPATCHED else 'no':>12}")
+                  f"{t_numpy / t_numba:13.2f}{'yes' if name in cpu.KERNELS else 'no':>12}")
 
 
 if __name__ == "__main__":

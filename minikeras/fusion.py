@@ -3,15 +3,18 @@
 The graph a learner builds (and prints, and differentiates) never changes. Only the plan
 a compiled function runs is rewritten. Two patterns of the classic MLP:
 
-* forward, a Dense layer's bias add that feeds nothing but an activation:
-  ``tanh(add(z, b))`` runs as one kernel ``bias_tanh(z, b)``;
-* backward, the gradient coming back through dropout, ``g * mask``, times tanh's slope:
-  ``tanh_grad(multiply(g, mask), y)`` runs as ``tanh_grad_scaled(g, mask, y)``.
+* ``'bias_add'``, forward: a Dense layer's bias add that feeds nothing but an activation,
+  ``tanh(add(z, b))``, runs as one kernel, ``bias_tanh(z, b)``;
+* ``'scaled_gradient'``, backward: the gradient coming back through dropout, ``g * mask``,
+  times the activation's slope: ``tanh_grad(multiply(g, mask), y)`` runs as
+  ``tanh_grad_scaled(g, mask, y, like)``.
 
-Each saves a whole pass over memory, and the intermediate is never stored.
+Each saves a whole pass over memory, and the intermediate is never stored. Which kernel
+fuses which activation, the kernels declare themselves (``fuses = ('tanh', 'bias_add')``,
+see ``minikeras.kernels``); this module only knows the two patterns, and uses a fused
+kernel where the device has one.
 
-``MINIKERAS_FUSE=0`` turns rewriting off: the plain plan gives the same numbers (to a few
-units in the last place for tanh, whose fused kernel uses a rational approximation).
+``MINIKERAS_FUSE=0`` turns rewriting off: the plain plan gives the same numbers.
 
 >>> import minikeras.backend as K
 >>> x = K.placeholder(shape=(None, 3))
@@ -24,10 +27,6 @@ from __future__ import annotations
 from collections import Counter
 
 from minikeras import kernels
-
-BIAS_ACTIVATIONS = {"tanh": "bias_tanh", "relu": "bias_relu"}
-# backward: the gradient arriving through dropout, (g * mask), times the activation's slope
-SCALED_GRADS = {"tanh_grad": "tanh_grad_scaled", "sigmoid_grad": "sigmoid_grad_scaled"}
 
 
 def _is_bias_add(node) -> bool:
@@ -65,15 +64,15 @@ def plan(nodes, keep=()) -> list[tuple[int, str, tuple[int, ...], dict]]:
         """Is ``t`` an intermediate that only the node being fused reads?"""
         return readers[id(t)] == 1 and index[id(t)] not in keep and index[id(t)] in steps
 
+    fused = kernels.fusions()  # (op, pattern) -> kernel name, on this device
     for i, node in enumerate(nodes):
         name = node.op.name if node.op is not None else None
         first = node.inputs[0] if node.inputs else None
-        if name in BIAS_ACTIVATIONS and _is_bias_add(first) and absorbable(first) \
-                and kernels.has(BIAS_ACTIVATIONS[name]):
+        if (name, "bias_add") in fused and _is_bias_add(first) and absorbable(first):
             z, b = first.inputs
-            steps[i] = (BIAS_ACTIVATIONS[name], (index[id(z)], index[id(b)]), {})
+            steps[i] = (fused[name, "bias_add"], (index[id(z)], index[id(b)]), {})
             del steps[index[id(first)]]
-        elif name in SCALED_GRADS and kernels.has(SCALED_GRADS[name]):
+        elif (name, "scaled_gradient") in fused:
             # the product may arrive through sum_like(g * s, like): a no-op when the shapes
             # agree at run time (the fused kernel checks, and falls back if they do not)
             like, product = node.inputs[1], first
@@ -84,7 +83,7 @@ def plan(nodes, keep=()) -> list[tuple[int, str, tuple[int, ...], dict]]:
             if _is_plain_product(product, node) and absorbable(product):
                 g, s = product.inputs
                 ins = (index[id(g)], index[id(s)], index[id(node.inputs[1])], index[id(like)])
-                steps[i] = (SCALED_GRADS[name], ins, {})
+                steps[i] = (fused[name, "scaled_gradient"], ins, {})
                 del steps[index[id(product)]]
                 if through:
                     del steps[index[id(first)]]

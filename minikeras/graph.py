@@ -27,7 +27,7 @@ import numpy as np
 from minikeras import kernels
 from minikeras.axes import compatible
 from minikeras.fusion import plan
-from minikeras.memory import BufferPool, accepts_out, liveness
+from minikeras.memory import BufferPool, liveness
 from minikeras.tensor import Constant, Placeholder, Tensor, Variable, format_shape
 
 
@@ -156,15 +156,16 @@ class Function:
                 self.defaults.append((i, node.default))
         target_slots = {slot[id(t)] for t in targets}
         self.plan = plan(self.nodes, keep=target_slots)  # fused where a pattern allows
+        chosen = [kernels.lookup(name) for _, name, _, _ in self.plan]
         root, frees_after, self.survivors = liveness(
-            [(i, name, ins) for i, name, ins, _ in self.plan], self.n_slots, target_slots)
+            [(i, kernels.returns_view(kernel), ins)
+             for (i, _, ins, _), kernel in zip(self.plan, chosen)], self.n_slots, target_slots)
         members = {}
         for s, r in root.items():
             members.setdefault(r, []).append(s)
-        for position, (i, name, ins, attrs) in enumerate(self.plan):
-            kernel = kernels.lookup(name)
+        for position, ((i, _, ins, attrs), kernel) in enumerate(zip(self.plan, chosen)):
             frees = tuple((r, tuple(members[r])) for r in frees_after.get(position, ()))
-            self.steps.append((kernel, ins, attrs, i, frees, accepts_out(kernel)))
+            self.steps.append((kernel, ins, attrs, i, frees, kernels.accepts_out(kernel)))
         self.output_slots = [slot[id(t)] for t in self.outputs]
         # the buffers behind outputs (outputs may be views) go to the caller for good
         self.output_roots = {root[s] for s in self.output_slots}

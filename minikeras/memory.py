@@ -10,8 +10,9 @@ memory is touched for the first time), a compiled function keeps a ``BufferPool`
   dtype from the pool, if there is one; after the first call, there always is.
 
 Two rules keep this safe. A buffer is never returned while a *view* of it is still in use
-(``liveness`` extends each buffer's life to the last use of its views), and arrays handed
-back to the caller as outputs leave the pool for good.
+(``liveness`` extends each buffer's life to the last use of its views; the kernels that
+may return views say so, see the kernel contract in ``minikeras.kernels``), and arrays
+handed back to the caller as outputs leave the pool for good.
 
 >>> pool = BufferPool()
 >>> a = pool.adopt(np.zeros(3))
@@ -24,16 +25,6 @@ from __future__ import annotations
 from collections import defaultdict
 
 import numpy as np
-
-# Kernels that may return a view of (or the very same array as) their first input.
-MAY_RETURN_VIEW = frozenset({
-    "reshape", "reshape_like", "transpose", "expand_dims", "squeeze", "getitem",
-    "broadcast_like", "sum_like", "identity", "stop_gradient"})
-
-
-def accepts_out(kernel) -> bool:
-    """Can this kernel write its result into a given array (``kernel(..., out=buf)``)?"""
-    return isinstance(kernel, np.ufunc) or getattr(kernel, "accepts_out", False)
 
 
 class BufferPool:
@@ -75,14 +66,15 @@ class BufferPool:
 def liveness(steps, n_slots: int, targets_slots: set) -> tuple[dict, dict, set]:
     """Work out when each buffer may be freed.
 
-    ``steps``: (slot, kernel name, input slots) of every kernel that runs, in order.
-    Returns (root of each slot, {step position: slots whose buffers are free after it},
-    slots whose buffer must survive the call). A value made by a view kernel shares its
-    input's buffer, its *root*; a root is freed after the last use of any of its views.
+    ``steps``: (slot, may it return a view of its first input?, input slots) of every
+    kernel that runs, in order. Returns (root of each slot, {step position: slots whose
+    buffers are free after it}, slots whose buffer must survive the call). A value made by
+    a view kernel shares its input's buffer, its *root*; a root is freed after the last
+    use of any of its views.
     """
     root = {s: s for s in range(n_slots)}
-    for s, name, ins in steps:
-        if name in MAY_RETURN_VIEW and ins:
+    for s, view, ins in steps:
+        if view and ins:
             root[s] = root[ins[0]]
     last_use = {}
     for position, (s, _, ins) in enumerate(steps):

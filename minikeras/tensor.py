@@ -214,7 +214,7 @@ class Variable(Tensor):
 
     def device_value(self, device):
         """The GPU copy (made from the host value on first use). ``device`` is the
-        kernels module of that device (it provides ``to_device``)."""
+        module of that device in ``minikeras.devices`` (it provides ``to_device``)."""
         if self._device is None:
             self._device = device.to_device(self.value)
         return self._device

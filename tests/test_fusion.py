@@ -82,13 +82,41 @@ def test_gradient_through_dropout_and_tanh_is_one_kernel(monkeypatch):
 
 def test_fused_scaled_gradient_falls_back_when_the_product_was_broadcast():
     """If g * s had to be summed back to `like` (a broadcast batch), the kernel does it."""
-    from minikeras.kernels import fused
-    from minikeras.kernels.reference import KERNELS as REF
+    from minikeras.devices import cpu
+    from minikeras.devices.reference import KERNELS as REF
     rng = np.random.default_rng(10)
     g, s = rng.normal(size=(4, 3)).astype("float32"), rng.normal(size=(4, 3)).astype("float32")
     y = np.tanh(rng.normal(size=(1, 3))).astype("float32")
     like = np.zeros((1, 3), "float32")
     want = REF["tanh_grad"](REF["sum_like"](g * s, like), y)
     for name in ("tanh_grad_scaled",):
-        np.testing.assert_array_equal(fused.KERNELS[name](g, s, y, like), want)
+        np.testing.assert_array_equal(cpu.KERNELS[name](g, s, y, like), want)
         np.testing.assert_array_equal(REF[name](g, s, y, like), want)
+
+
+def test_training_on_the_numpy_reference_kernels_matches(monkeypatch):
+    """MINIKERAS_KERNELS=numpy (the reference alone, no Numba, no fused kernels from
+    cpu.py) trains to the weights the default 'cpu' table gives."""
+    from minikeras import kernels
+    from minikeras.layers import Dense, Dropout
+
+    def run(kernel_set):
+        monkeypatch.setenv("MINIKERAS_KERNELS", kernel_set)
+        kernels.reset()
+        try:
+            from minikeras.devices.reference import KERNELS as REF
+            assert (kernels.lookup("tanh_grad") is REF["tanh_grad"]) == (kernel_set == "numpy")
+            mk.set_seed(7)
+            model = mk.Sequential([Dense(8, activation="relu", input_shape=(3,)),
+                                   Dense(6, activation="tanh"), Dropout(0.5),
+                                   Dense(2, activation="sigmoid")])
+            model.compile(mk.optimizers.SGD(0.1, momentum=0.9, nesterov=True), "mse")
+            rng = np.random.default_rng(8)
+            x, y = rng.normal(size=(20, 3)), rng.normal(size=(20, 2))
+            model.fit(x, y, batch_size=5, epochs=2, verbose=0)
+            return model.get_weights()
+        finally:
+            monkeypatch.delenv("MINIKERAS_KERNELS")
+            kernels.reset()
+    for a, b in zip(run("numpy"), run("numba")):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)

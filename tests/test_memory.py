@@ -89,7 +89,8 @@ def test_liveness_keeps_a_buffer_while_its_views_are_used():
     from minikeras.graph import topological_order
     nodes = topological_order([out])
     slot = {id(n): i for i, n in enumerate(nodes)}
-    steps = [(slot[id(n)], n.op.name, tuple(slot[id(t)] for t in n.inputs))
+    steps = [(slot[id(n)], kernels.returns_view(kernels.lookup(n.op.name)),
+              tuple(slot[id(t)] for t in n.inputs))
              for n in nodes if n.op is not None]
     root, frees_after, _ = liveness(steps, len(nodes), {slot[id(out)]})
     ia, iv, im = slot[id(a)], slot[id(v)], slot[id(m)]

@@ -15,17 +15,17 @@ import os
 import numpy as np
 import pytest
 
-from minikeras.kernels import reference
+from minikeras.devices import reference
 
 # before numba is first imported (importing minikeras does not import it)
 os.environ.setdefault("NUMBA_ENABLE_CUDASIM", "1")
 try:
-    gpu = importlib.import_module("minikeras.kernels.cuda")
+    gpu = importlib.import_module("minikeras.devices.cuda")
 except ImportError as e:  # numba was imported earlier in this process, without the
     pytest.skip(f"CUDA kernels unavailable here: {e}", allow_module_level=True)  # simulator
 
 REF = reference.KERNELS
-KERNELS = gpu.kernel_table()
+KERNELS = gpu.KERNELS
 FLOATS = [np.float32, np.float64]
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")  # inf, NaN on purpose
@@ -133,10 +133,17 @@ def test_every_op_of_the_training_graphs_has_a_cuda_kernel(fuse, monkeypatch):
     assert names - set(KERNELS) - set(gpu.IN_PLACE_KERNELS) == set()
 
 
-def test_unavailable_cuda_is_an_import_error(monkeypatch):
+def test_unavailable_cuda_is_a_clear_error(monkeypatch):
+    from minikeras import kernels
     monkeypatch.setattr(gpu.cuda, "is_available", lambda: False)
     with pytest.raises(ImportError, match="no usable CUDA GPU"):
-        gpu.kernel_table()
+        gpu.require_cuda()
+    kernels.reset()
+    try:
+        with pytest.raises(RuntimeError, match="no usable CUDA GPU"):
+            kernels.table("cuda")
+    finally:
+        kernels.reset()
 
 
 # ---- moving data ----

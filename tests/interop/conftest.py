@@ -7,7 +7,6 @@ weights into Keras with ``set_weights`` unchanged (same shapes, same order).
 """
 import os
 
-import numpy as np
 import pytest
 
 os.environ.setdefault("KERAS_BACKEND", "torch")

@@ -1,9 +1,10 @@
-"""The fused Numba kernels equal their NumPy references (same arithmetic, same order)."""
+"""The one-pass and in-place Numba kernels equal their NumPy references (same arithmetic,
+same order)."""
 import numpy as np
 import pytest
 
-from minikeras.kernels import fused
-from minikeras.kernels.reference import KERNELS as REF
+from minikeras.devices import cpu
+from minikeras.devices.reference import KERNELS as REF
 
 SHAPES = [(1,), (7,), (3, 1), (1, 5), (4, 33), (2, 3, 4), (0, 5)]
 
@@ -20,16 +21,16 @@ def test_activation_grads(name, shape, dtype):
     g, y = _arrays(shape, dtype, 2, rng)
     y = np.tanh(y)
     want = REF[name](g, y)
-    got = fused.KERNELS[name](g, y)
+    got = cpu.KERNELS[name](g, y)
     assert got.dtype == want.dtype and got.shape == want.shape
     np.testing.assert_array_equal(got, want)
     # non-contiguous inputs, a given out buffer, and broadcasting (handed to the reference)
     if len(shape) == 2 and shape[0] > 1:
-        np.testing.assert_array_equal(fused.KERNELS[name](g.T, y.T), REF[name](g.T, y.T))
+        np.testing.assert_array_equal(cpu.KERNELS[name](g.T, y.T), REF[name](g.T, y.T))
         out = np.empty_like(g)
-        assert fused.KERNELS[name](g, y, out=out) is out
+        assert cpu.KERNELS[name](g, y, out=out) is out
         np.testing.assert_array_equal(out, want)
-        np.testing.assert_array_equal(fused.KERNELS[name](g[0], y), REF[name](g[0], y))
+        np.testing.assert_array_equal(cpu.KERNELS[name](g[0], y), REF[name](g[0], y))
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -49,7 +50,7 @@ def test_optimizer_steps_in_place(name, n_slots, attrs, shape, dtype):
     got_state = [p.copy()] + [s.copy() for s in slots]
     for _ in range(3):
         REF[name](*ref_state, g, lr, **attrs)
-        fused.KERNELS[name](*got_state, g, lr, **attrs)
+        cpu.KERNELS[name](*got_state, g, lr, **attrs)
     for a, b in zip(got_state, ref_state):
         np.testing.assert_allclose(a, b, rtol=2e-7 if dtype == "float32" else 1e-15, atol=0)
 
@@ -61,12 +62,12 @@ def test_bias_relu_equals_reference(shape, dtype):
     z = rng.normal(size=shape).astype(dtype)
     b = rng.normal(size=shape[-1:]).astype(dtype)
     want = REF["bias_relu"](z, b)
-    np.testing.assert_array_equal(fused.KERNELS["bias_relu"](z, b), want)
+    np.testing.assert_array_equal(cpu.KERNELS["bias_relu"](z, b), want)
     if z.ndim == 2 and z.shape[0] > 1:  # non-contiguous input, and a given out buffer
         zt = np.ascontiguousarray(z.T).T
-        np.testing.assert_array_equal(fused.KERNELS["bias_relu"](zt, b), REF["bias_relu"](zt, b))
+        np.testing.assert_array_equal(cpu.KERNELS["bias_relu"](zt, b), REF["bias_relu"](zt, b))
         out = np.empty_like(z)
-        assert fused.KERNELS["bias_relu"](z, b, out=out) is out
+        assert cpu.KERNELS["bias_relu"](z, b, out=out) is out
         np.testing.assert_array_equal(out, want)
 
 
@@ -75,7 +76,7 @@ def test_bias_relu_equals_reference(shape, dtype):
 def test_dropout_mask_equals_reference_draw_for_draw(p, shape):
     x = np.zeros(shape, np.float32)
     want = REF["bernoulli_like"](x, p, 2.5, np.random.default_rng(9))
-    got = fused.KERNELS["bernoulli_like"](x, p, 2.5, np.random.default_rng(9))
+    got = cpu.KERNELS["bernoulli_like"](x, p, 2.5, np.random.default_rng(9))
     assert got.dtype == want.dtype and got.shape == want.shape
     np.testing.assert_array_equal(got, want)
 
@@ -96,7 +97,7 @@ def test_scaled_activation_grads_equal_the_unfused_pair(name, plain, shape, dtyp
     g, s, y = (rng.normal(size=shape).astype(dtype) for _ in range(3))
     y = np.tanh(y)
     want = REF[plain](g * s, y)
-    np.testing.assert_array_equal(fused.KERNELS[name](g, s, y, y), want)
+    np.testing.assert_array_equal(cpu.KERNELS[name](g, s, y, y), want)
     np.testing.assert_array_equal(REF[name](g, s, y, y), want)
 
 
@@ -112,11 +113,11 @@ def test_embedding_gradient_scatter_add(table_shape, ids):
     table = np.zeros(table_shape, np.float32)
     g = rng.normal(size=ids.shape + table_shape[1:]).astype(np.float32)
     want = REF["gather_grad"](g, table, ids)
-    got = fused.KERNELS["gather_grad"](g, table, ids)
+    got = cpu.KERNELS["gather_grad"](g, table, ids)
     assert got.dtype == want.dtype and got.shape == want.shape
     np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
 
 
 def test_embedding_gradient_out_of_range_id_is_numpys_error():
     with pytest.raises(IndexError):
-        fused.KERNELS["gather_grad"](np.ones((1, 2), np.float32), np.zeros((3, 2)), [7])
+        cpu.KERNELS["gather_grad"](np.ones((1, 2), np.float32), np.zeros((3, 2)), [7])

@@ -36,11 +36,14 @@ The generic kernels (as in minitorch; their CPU twins are in ``cpu.py``)
 
 Random numbers are drawn on the host by the reference kernels themselves and uploaded, so
 a seed gives the same weights and dropout masks on the CPU and on the GPU. The fused
-in-place optimizer steps are here too (``IN_PLACE_KERNELS``), but not in ``kernel_table``.
+in-place optimizer steps are here too (``IN_PLACE_KERNELS``), but not in ``KERNELS``.
 
-As in ``cpu.py``, the scalar function a generic kernel applies is picked by a small
-integer code (``TANH``, ``ADD``, ``SUM``, ...), so each kernel is compiled once per dtype
-combination and covers all its ops.
+What a kernel does to one element is a rule of ``scalar.py``, the same rules ``cpu.py``
+compiles for the CPU; here ``cuda.jit(device=True)`` compiles them into functions a GPU
+thread calls. A generic kernel picks its rule by a small integer code (``scalar.TANH``,
+``scalar.ADD``, ``scalar.SUM``, ...), so each kernel is compiled once per dtype
+combination and covers all its ops. The sections below mirror ``cpu.py``: generic
+kernels, one-pass kernels, in-place steps, the table.
 
 Where is element ``i``? Strides.
 --------------------------------
@@ -60,9 +63,8 @@ their input rather than a copy, as NumPy does: ``reshape``, ``reshape_like``,
 
 No GPU? ``NUMBA_ENABLE_CUDASIM=1`` (set before Numba is imported) runs these kernels on
 Numba's CUDA simulator: every thread becomes a Python thread, which is very slow, but the
-tests can check that the kernels are right. The simulator runs Python's ``math``, which
-raises where the GPU returns inf or NaN (``math.log(0)``, ``math.exp(1000)``), so the
-scalar functions below test those cases first; the GPU gives the same answers either way.
+tests can check that the kernels are right. (It runs the rules of ``scalar.py`` as plain
+Python, which is why they test for ``log(0)`` and friends first.)
 """
 from __future__ import annotations
 
@@ -71,7 +73,22 @@ from functools import cache
 
 import numpy as np
 
-from minikeras.kernels import reference
+from minikeras.devices import reference, scalar
+from minikeras.devices.scalar import (
+    ACTIVATION_GRAD,
+    BIAS_ACTIVATION,
+    BIAS_TANH,
+    BINARY,
+    CLIP,
+    ELU,
+    MAX,
+    MIN,
+    PROD,
+    SCALE,
+    SUM,
+    TANH_GRAD,
+    UNARY,
+)
 
 try:
     from numba import cuda
@@ -81,7 +98,7 @@ except Exception as e:  # numba-cuda missing, or a broken CUDA install
 REF = reference.KERNELS
 
 
-def _require_cuda() -> None:
+def require_cuda() -> None:
     """Raise ImportError unless there is a GPU (or Numba's CUDA simulator is on)."""
     if not cuda.is_available():  # the simulator says True
         raise ImportError(
@@ -90,147 +107,32 @@ def _require_cuda() -> None:
             "kernels on Numba's (slow) CUDA simulator")
 
 
-_require_cuda()
+require_cuda()
 
 THREADS = 128          # threads per block for the one-thread-per-element kernels
 REDUCE_THREADS = 128   # the most threads one reduction block uses (a power of two)
 TILE = 16              # matmul tiles are TILE x TILE; a block has TILE x TILE threads
 MAX_GRID_Z = 65535     # CUDA's limit on the third grid dimension (matmul's batch)
 
-# ---- scalar functions, picked by code ----
-(TANH, EXP, LOG, SQRT, SQUARE, ABS, NEGATIVE, SIGN, SIGMOID, RELU, ELU, SOFTPLUS,
- LOGICAL_NOT, CLIP, SCALE) = range(15)
-(ADD, SUBTRACT, MULTIPLY, DIVIDE, POWER, MAXIMUM, MINIMUM, GREATER, GREATER_EQUAL, LESS,
- LESS_EQUAL, EQUAL, NOT_EQUAL, LOGICAL_AND, LOGICAL_OR, TANH_GRAD, SIGMOID_GRAD, BIAS_TANH,
- BIAS_RELU) = range(19)
-SUM, MAX, MIN, PROD = range(4)
+# ---- the rules of scalar.py, compiled for the GPU: device functions a thread calls ----
+_unary_fn = cuda.jit(device=True)(scalar.unary)
+_binary_fn = cuda.jit(device=True)(scalar.binary)
+_activation_grad_fn = cuda.jit(device=True)(scalar.activation_grad)
+_bias_activation_fn = cuda.jit(device=True)(scalar.bias_activation)
+_combine = cuda.jit(device=True)(scalar.combine)
+_start_value = cuda.jit(device=True)(scalar.start_value)
+_sgd_momentum = cuda.jit(device=True)(scalar.sgd_momentum)
+_adam = cuda.jit(device=True)(scalar.adam)
+_rmsprop = cuda.jit(device=True)(scalar.rmsprop)
 
-_UNARY = {"tanh": TANH, "exp": EXP, "log": LOG, "sqrt": SQRT, "square": SQUARE, "abs": ABS,
-          "negative": NEGATIVE, "sign": SIGN, "sigmoid": SIGMOID, "relu": RELU,
-          "softplus": SOFTPLUS, "logical_not": LOGICAL_NOT}
-_BINARY = {"add": ADD, "subtract": SUBTRACT, "multiply": MULTIPLY, "divide": DIVIDE,
-           "power": POWER, "maximum": MAXIMUM, "minimum": MINIMUM, "greater": GREATER,
-           "greater_equal": GREATER_EQUAL, "less": LESS, "less_equal": LESS_EQUAL,
-           "equal": EQUAL, "not_equal": NOT_EQUAL, "logical_and": LOGICAL_AND,
-           "logical_or": LOGICAL_OR, "tanh_grad": TANH_GRAD, "sigmoid_grad": SIGMOID_GRAD,
-           "bias_tanh": BIAS_TANH, "bias_relu": BIAS_RELU}
 
-_EXP_MAX = 709.782712893384  # log of the largest float64: e ** v overflows above it
+_PAIRWISE = {**BINARY, **ACTIVATION_GRAD, **BIAS_ACTIVATION}  # the ops _zip runs
 
 
 @cuda.jit(device=True)
 def _isnan(v):
     """NaN is the only value not equal to itself (a test that works for every dtype)."""
     return v != v  # noqa: PLR0124
-
-
-@cuda.jit(device=True)
-def _unary_fn(code, v, p, q):
-    """f(v) for the unary op ``code``; ``p`` is elu's alpha or the factor of SCALE,
-    ``[p, q]`` clip's range."""
-    if code == TANH:
-        return math.tanh(v)
-    elif code == EXP:
-        return math.inf if v > _EXP_MAX else math.exp(v)
-    elif code == LOG:
-        if v <= 0:
-            return -math.inf if v == 0 else math.nan
-        return math.log(v)
-    elif code == SQRT:
-        return math.nan if v < 0 else math.sqrt(v)
-    elif code == SQUARE:
-        return v * v
-    elif code == ABS:
-        return abs(v)
-    elif code == NEGATIVE:
-        return -v
-    elif code == SIGN:
-        return 1.0 if v > 0 else (-1.0 if v < 0 else v)  # 0 stays 0, NaN stays NaN
-    elif code == SIGMOID:
-        return 0.5 * math.tanh(0.5 * v) + 0.5  # never overflows, unlike 1 / (1 + e^-v)
-    elif code == RELU:
-        return v if (v > 0 or _isnan(v)) else 0.0  # NaN stays NaN
-    elif code == ELU:
-        return v if v > 0 else p * math.expm1(v)
-    elif code == SOFTPLUS:  # log(1 + e^v) = log(1 + e^-|v|) + max(v, 0): no overflow
-        return math.log1p(math.exp(-abs(v))) + (v if v > 0 else 0.0)
-    elif code == LOGICAL_NOT:
-        return v == 0
-    elif code == SCALE:
-        return v * p
-    else:  # CLIP: min(max(v, p), q), with comparisons so that NaN stays NaN
-        v = p if v < p else v  # noqa: FURB136 (not max(): a NaN must survive)
-        return q if v > q else v  # noqa: FURB136
-
-
-@cuda.jit(device=True)
-def _binary_fn(code, a, b):
-    """f(a, b) for the binary op ``code``; maximum and minimum propagate NaN like NumPy."""
-    if code == ADD:
-        return a + b
-    elif code == SUBTRACT:
-        return a - b
-    elif code == MULTIPLY:
-        return a * b
-    elif code == DIVIDE:
-        return a / b
-    elif code == POWER:
-        return a ** b
-    elif code == MAXIMUM:
-        return a if (a >= b or _isnan(a)) else b
-    elif code == MINIMUM:
-        return a if (a <= b or _isnan(a)) else b
-    elif code == GREATER:
-        return a > b
-    elif code == GREATER_EQUAL:
-        return a >= b
-    elif code == LESS:
-        return a < b
-    elif code == LESS_EQUAL:
-        return a <= b
-    elif code == EQUAL:
-        return a == b
-    elif code == NOT_EQUAL:
-        return a != b
-    elif code == LOGICAL_AND:
-        return a != 0 and b != 0
-    elif code == LOGICAL_OR:
-        return a != 0 or b != 0
-    elif code == TANH_GRAD:  # a = g, b = y = tanh(x): g * (1 - y^2), the gradient of tanh
-        return a * (1.0 - b * b)
-    elif code == SIGMOID_GRAD:  # a = g, b = y = sigmoid(x): g * y * (1 - y)
-        return a * b * (1.0 - b)
-    elif code == BIAS_TANH:  # a Dense layer's bias add and its activation in one pass
-        return math.tanh(a + b)
-    else:  # BIAS_RELU
-        total = a + b
-        return total if (total > 0 or _isnan(total)) else 0.0
-
-
-@cuda.jit(device=True)
-def _combine(code, acc, v):
-    """Fold one more value ``v`` into the running result ``acc`` of a reduction."""
-    if code == SUM:
-        return acc + v
-    elif code == PROD:
-        return acc * v
-    elif code == MAX:
-        return acc if (acc >= v or _isnan(acc)) else v  # NaN wins, as in NumPy
-    else:  # MIN
-        return acc if (acc <= v or _isnan(acc)) else v
-
-
-@cuda.jit(device=True)
-def _start_value(code):
-    """What a reduction starts from: combining it with v gives v."""
-    if code == SUM:
-        return 0.0
-    elif code == PROD:
-        return 1.0
-    elif code == MAX:
-        return -math.inf
-    else:
-        return math.inf
 
 
 @cuda.jit(device=True)
@@ -247,7 +149,7 @@ def _offset(i, shape, strides):
     return offset
 
 
-# ---- the generic kernels ----
+# ================================================================ generic kernels
 @cuda.jit(cache=True)
 def _map(code, x, out, p, q):
     """out[i] = f(x[i]): one thread per element."""
@@ -257,12 +159,18 @@ def _map(code, x, out, p, q):
 
 
 @cuda.jit(cache=True)
-def _zip(code, a, a_strides, b, b_strides, out, shape):
-    """out[i] = f(a[.], b[.]), with a and b read at the strides of their broadcast."""
+def _zip(code, a, a_strides, b, b_strides, out, shape, one):
+    """out[i] = f(a[.], b[.]), with a and b read at the strides of their broadcast.
+    ``code`` is a binary op's or a one-pass rule's (``one``: 1 in out's type)."""
     i = cuda.grid(1)
     if i < out.size:
-        out[i] = _binary_fn(code, a[_offset(i, shape, a_strides)],
-                            b[_offset(i, shape, b_strides)])
+        a_i, b_i = a[_offset(i, shape, a_strides)], b[_offset(i, shape, b_strides)]
+        if code < TANH_GRAD:
+            out[i] = _binary_fn(code, a_i, b_i)
+        elif code < BIAS_TANH:
+            out[i] = _activation_grad_fn(code, a_i, b_i, one)
+        else:
+            out[i] = _bias_activation_fn(code, a_i, b_i)
 
 
 @cuda.jit(cache=True)
@@ -585,7 +493,7 @@ def _map_op(code, x, dtype, p=0.0, q=0.0):
 
 
 def _unary_kernel(name: str):
-    code = _UNARY[name]
+    code = UNARY[name]
 
     def kernel(x):
         x = _dev(x)
@@ -597,15 +505,16 @@ def _unary_kernel(name: str):
 
 
 def _binary_kernel(name: str, doc: str | None = None):
-    code = _BINARY[name]
+    code = _PAIRWISE[name]
 
     def kernel(a, b):
         a, b = _dev(a), _dev(b)
         shape = np.broadcast_shapes(a.shape, b.shape)
         out = _empty(shape, _result_dtype(name, a.dtype, b.dtype))
         loop_shape, a_strides, b_strides = _broadcast_args(shape, a.shape, b.shape)
+        one = out.dtype.type(1) if out.dtype.kind == "f" else 1.0  # see scalar.py
         _launch(_zip, out.size, code, _flat(a), a_strides, _flat(b), b_strides, _flat(out),
-                loop_shape)
+                loop_shape, one)
         return out
 
     kernel.__name__ = kernel.__qualname__ = name
@@ -1027,44 +936,30 @@ def bernoulli_like(x, p, value, rng):
     return _map_op(SCALE, to_device(keep), x.dtype, float(np.asarray(value, x.dtype)))
 
 
-# ---- fused optimizer steps, in place (not in kernel_table, see below) ----
-# Each overwrites the parameter p and its slots, doing the arithmetic of the reference
-# kernel of the same name in the same order, in p's dtype. The learning rate is a 0-d
-# array computed by the graph; the kernel reads it on the GPU (lr[0]), which saves
-# copying it back to the host on every step.
+# ================================================================ in-place steps
+# Each overwrites the weight p and its slots with the rule of scalar.py, in p's dtype. The
+# learning rate is a 0-d array computed by the graph; the kernel reads it on the GPU
+# (lr[0]), which saves copying it back to the host on every step.
 @cuda.jit(cache=True)
 def _sgd_momentum_step(p, m, g, lr, momentum, nesterov):
     i = cuda.grid(1)
     if i < p.size:
-        step = lr[0] * g[i]
-        m_i = m[i] * momentum - step
-        m[i] = m_i
-        if nesterov:
-            p[i] += momentum * m_i - step
-        else:
-            p[i] += m_i
+        p[i], m[i] = _sgd_momentum(p[i], m[i], g[i], lr[0], momentum, nesterov)
 
 
 @cuda.jit(cache=True)
 def _adam_step(p, m, v, g, alpha, one_minus_b1, one_minus_b2, epsilon):
     i = cuda.grid(1)
     if i < p.size:
-        g_i = g[i]
-        m_i = m[i] + (g_i - m[i]) * one_minus_b1
-        v_i = v[i] + (g_i * g_i - v[i]) * one_minus_b2
-        m[i] = m_i
-        v[i] = v_i
-        p[i] -= m_i * alpha[0] / (math.sqrt(v_i) + epsilon)
+        p[i], m[i], v[i] = _adam(p[i], m[i], v[i], g[i], alpha[0], one_minus_b1,
+                                 one_minus_b2, epsilon)
 
 
 @cuda.jit(cache=True)
 def _rmsprop_step(p, v, g, lr, rho, one_minus_rho, epsilon):
     i = cuda.grid(1)
     if i < p.size:
-        g_i = g[i]
-        v_i = v[i] * rho + one_minus_rho * (g_i * g_i)
-        v[i] = v_i
-        p[i] -= lr[0] * g_i / math.sqrt(v_i + epsilon)
+        p[i], v[i] = _rmsprop(p[i], v[i], g[i], lr[0], rho, one_minus_rho, epsilon)
 
 
 def _in_place(*arrays):
@@ -1108,15 +1003,17 @@ def rmsprop_step(p, v, g, lr, rho, epsilon):
             t(1 - rho), t(epsilon))
 
 
-# The fused steps are kept out of kernel_table(): the optimizers use them wherever
-# kernels.has() finds them, and the executor runs in-place steps on host arrays only. To
-# use them on the GPU, the executor must call them with the variables' device copies
-# (and mark those newer), then add IN_PLACE_KERNELS to the table.
+# The fused steps are kept out of KERNELS: the optimizers use them wherever kernels.has()
+# finds them, and the executor runs in-place steps on host arrays only. To use them on
+# the GPU, the executor must call them with the variables' device copies (and mark those
+# newer), then add IN_PLACE_KERNELS to the table.
 IN_PLACE_KERNELS = {"sgd_momentum_step": sgd_momentum_step, "adam_step": adam_step,
                     "rmsprop_step": rmsprop_step}
 
 
-# ---- compositions of the kernels above ----
+# ================================================================ one-pass kernels
+# tanh_grad, sigmoid_grad, bias_tanh and bias_relu are _zip with their rule's code (see
+# the table); the rest are compositions of the kernels above.
 def tanh_grad_scaled(g, s, y, like):
     """tanh_grad(sum_like(g * s, like), y): the gradient through dropout and tanh."""
     return KERNELS["tanh_grad"](sum_like(KERNELS["multiply"](g, s), like), y)
@@ -1140,7 +1037,7 @@ def softmax_crossentropy_grad(g, target, logits, axis):
                                KERNELS["subtract"](scaled, target))
 
 
-# ---- the table ----
+# ================================================================ the table
 _BINARY_DOCS = {
     "tanh_grad": "g * (1 - y ** 2), the gradient of tanh from its output y, in one pass.",
     "sigmoid_grad": "g * y * (1 - y), the gradient of sigmoid from its output y, in one pass.",
@@ -1148,8 +1045,8 @@ _BINARY_DOCS = {
     "bias_relu": "max(z + b, 0): a Dense layer's bias add and relu in one pass.",
 }
 KERNELS = {
-    **{name: _unary_kernel(name) for name in _UNARY},
-    **{name: _binary_kernel(name, _BINARY_DOCS.get(name)) for name in _BINARY},
+    **{name: _unary_kernel(name) for name in UNARY},
+    **{name: _binary_kernel(name, _BINARY_DOCS.get(name)) for name in _PAIRWISE},
     **{fn.__name__.rstrip("_"): fn for fn in (
         elu, clip, where, cast, zeros_like, ones_like, identity, stop_gradient,
         softmax, log_softmax, sum_like, broadcast_like, sum_, max_, min_, prod, argmax,
@@ -1159,10 +1056,8 @@ KERNELS = {
         sigmoid_grad_scaled, softmax_crossentropy, softmax_crossentropy_grad)},
 }
 
-
-def kernel_table() -> dict:
-    """op name -> CUDA kernel, for every op of the reference but the fused in-place
-    optimizer steps (see IN_PLACE_KERNELS). Raises ImportError when there is no GPU and
-    no simulator."""
-    _require_cuda()
-    return dict(KERNELS)
+# The kernels that may return (a view of) their first input: liveness must keep that
+# input's memory while the result is used. (transpose and getitem copy here.)
+for _name in ("reshape", "reshape_like", "expand_dims", "squeeze", "identity",
+              "stop_gradient", "sum_like", "broadcast_like"):
+    KERNELS[_name].returns_view = True

@@ -1,6 +1,12 @@
 """The NumPy reference kernels: one plain function per op, the definition of "correct".
 
-Each kernel takes the op's input arrays and its attributes and returns a new array.
+Each kernel takes the op's input arrays and its attributes and returns the op's value, as
+``minikeras.kernels`` describes (the kernel contract). Most return a new array; those
+registered with ``returns_view=True`` may return a view of their first input (reshape,
+transpose, ...) or that very array, and those with ``accepts_out=True`` write into an
+``out=`` buffer the executor offers when it fits. The fused kernels (``bias_tanh``,
+``tanh_grad_scaled``, ...) declare which pattern of ops they replace (``fuses``).
+
 The faster Numba (``cpu.py``) and CUDA (``cuda.py``) kernels are tested against these.
 
 >>> import numpy as np
@@ -14,10 +20,17 @@ import numpy as np
 KERNELS: dict = {}
 
 
-def kernel(fn):
-    """Register ``fn`` as the reference kernel of the op with the same name."""
-    KERNELS[fn.__name__.rstrip("_")] = fn
-    return fn
+def kernel(fn=None, *, accepts_out: bool = False, returns_view: bool = False,
+           fuses: tuple | None = None):
+    """Register ``fn`` as the reference kernel of the op with the same name, with what it
+    declares about itself (see the kernel contract in ``minikeras.kernels``)."""
+    def register(fn):
+        fn.accepts_out, fn.returns_view = accepts_out, returns_view
+        if fuses is not None:
+            fn.fuses = fuses
+        KERNELS[fn.__name__.rstrip("_")] = fn
+        return fn
+    return register if fn is None else register(fn)
 
 
 # ---- elementwise arithmetic ----
@@ -79,12 +92,12 @@ def ones_like(x, dtype=None):
     return np.ones(x.shape, dtype or x.dtype)
 
 
-@kernel
+@kernel(returns_view=True)
 def stop_gradient(x):
     return x
 
 
-@kernel
+@kernel(returns_view=True)
 def identity(x):
     return x
 
@@ -111,21 +124,19 @@ def softplus(x):
     return np.logaddexp(0, x).astype(x.dtype, copy=False)
 
 
-@kernel
+@kernel(accepts_out=True, fuses=("tanh", "bias_add"))
 def bias_tanh(z, b, out=None):
     """tanh(z + b) for a bias b along the last axis (a fused Dense + tanh)."""
     total = np.add(z, b, out=out if fits(out, z.shape, z.dtype) else None)
     return np.tanh(total, out=total)
 
 
-@kernel
+@kernel(accepts_out=True, fuses=("relu", "bias_add"))
 def bias_relu(z, b, out=None):
     """max(z + b, 0) for a bias b along the last axis (a fused Dense + relu)."""
     total = np.add(z, b, out=out if fits(out, z.shape, z.dtype) else None)
     return np.maximum(total, 0, out=total)
 
-
-bias_tanh.accepts_out = bias_relu.accepts_out = True
 
 
 @kernel
@@ -140,14 +151,14 @@ def sigmoid_grad(g, y):
     return g * y * (1.0 - y)
 
 
-@kernel
+@kernel(fuses=("tanh_grad", "scaled_gradient"))
 def tanh_grad_scaled(g, s, y, like):
     """tanh_grad(sum_like(g * s, like), y): tanh's slope times a gradient that came
     through dropout (g * mask), summed to ``like``'s shape if it was broadcast."""
     return tanh_grad(sum_like(g * s, like), y)
 
 
-@kernel
+@kernel(fuses=("sigmoid_grad", "scaled_gradient"))
 def sigmoid_grad_scaled(g, s, y, like):
     """sigmoid_grad(sum_like(g * s, like), y)."""
     return sigmoid_grad(sum_like(g * s, like), y)
@@ -179,7 +190,7 @@ def log_softmax(x, axis):
 
 
 # ---- broadcasting ----
-@kernel
+@kernel(returns_view=True)
 def sum_like(g, x):
     if g.shape == x.shape:
         return g
@@ -189,7 +200,7 @@ def sum_like(g, x):
     return np.sum(g, axis=axes).reshape(x.shape)
 
 
-@kernel
+@kernel(returns_view=True)
 def broadcast_like(g, x):
     return np.broadcast_to(g, x.shape)
 
@@ -234,27 +245,27 @@ def count(x, axis):
 
 
 # ---- moving elements ----
-@kernel
+@kernel(returns_view=True)
 def reshape(x, shape):
     return np.reshape(x, shape)
 
 
-@kernel
+@kernel(returns_view=True)
 def reshape_like(a, b):
     return np.reshape(a, b.shape)
 
 
-@kernel
+@kernel(returns_view=True)
 def transpose(x, perm):
     return np.transpose(x, perm)
 
 
-@kernel
+@kernel(returns_view=True)
 def expand_dims(x, axis):
     return np.expand_dims(x, axis)
 
 
-@kernel
+@kernel(returns_view=True)
 def squeeze(x, axis):
     return np.squeeze(x, axis)
 
@@ -281,7 +292,7 @@ def pad(x, pad_width, value):
     return np.pad(x, pad_width, constant_values=value)
 
 
-@kernel
+@kernel(returns_view=True)
 def getitem(x, key):
     return x[key]
 
@@ -313,7 +324,7 @@ def one_hot(indices, num_classes, dtype):
 
 
 # ---- products ----
-@kernel
+@kernel(accepts_out=True)
 def matmul(a, b, out=None):
     if out is not None and a.ndim >= 2 and b.ndim >= 2:
         shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (a.shape[-2], b.shape[-1])
@@ -321,8 +332,6 @@ def matmul(a, b, out=None):
             return np.matmul(a, b, out=out)
     return np.matmul(a, b)
 
-
-matmul.accepts_out = True
 
 
 # ---- randomness ----
