@@ -56,7 +56,7 @@ from minikeras import config
 # reference, the Numba CPU and CUDA (None where a family has no such version yet).
 FAMILIES = [
     ("reference", "cpu", "cuda"),
-    ("reference_conv", "cpu_conv", None),  # convolution and pooling
+    ("reference_conv", "cpu_conv", "cuda_conv"),  # convolution and pooling
 ]
 
 _tables: dict[str, dict[str, Callable]] = {}

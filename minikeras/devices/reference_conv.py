@@ -92,7 +92,8 @@ def from_channels_last(y: np.ndarray, data_format: str) -> np.ndarray:
 
 
 def spatial_sizes(x: np.ndarray, data_format: str) -> tuple[int, ...]:
-    return tuple(x.shape[2:] if data_format == "channels_first" else x.shape[1:-1])
+    shape = tuple(x.shape)
+    return shape[2:] if data_format == "channels_first" else shape[1:-1]
 
 
 def channels(x: np.ndarray, data_format: str) -> int:
