@@ -436,3 +436,37 @@ def test_a_small_convnet_learns(data_format):
     history = model.fit(x, y, epochs=30, batch_size=16, verbose=0)
     assert history.history["accuracy"][-1] == 1.0
     assert history.history["loss"][-1] < 0.5 * history.history["loss"][0]
+
+
+# ---------------------------------------------------------------- fusion
+def _plan_names(fn):
+    return [name for _, name, _, _ in fn.plan]
+
+
+def _one_step(fuse, monkeypatch):
+    monkeypatch.setenv("MINIKERAS_FUSE", fuse)
+    rng = np.random.default_rng(2)
+    model = Sequential([Conv2D(3, 3, activation="relu", input_shape=(6, 6, 2)), Flatten(),
+                        Dense(2)])
+    model.compile("sgd", "mse")
+    model.set_weights([rng.normal(size=w.shape).astype("float32") * 0.3
+                       for w in model.get_weights()])
+    x, y = rng.normal(size=(4, 6, 6, 2)).astype("float32"), np.ones((4, 2), "float32")
+    model.train_on_batch(x, y)
+    (fn,) = [f[0] if isinstance(f, tuple) else f for f in model._functions.values()]
+    return _plan_names(fn), model.get_weights()
+
+
+def test_conv_bias_relu_is_one_kernel_in_training_and_gives_the_same_numbers(monkeypatch):
+    fused, fused_weights = _one_step("1", monkeypatch)
+    plain, plain_weights = _one_step("0", monkeypatch)
+    assert "conv_bias_relu" in fused and "conv" not in fused  # the forward conv is fused
+    assert "conv_bias_relu" not in plain and "conv" in plain
+    for a, b in zip(fused_weights, plain_weights):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+
+
+def test_conv_bias_relu_is_not_fused_for_channels_first():
+    x = K.placeholder(shape=(None, 2, 6, 6))
+    fn = K.function([x], [Conv2D(3, 3, activation="relu", data_format=CF)(x)])
+    assert "conv_bias_relu" not in _plan_names(fn)

@@ -397,7 +397,35 @@ def conv_kernel_grad(x, g, *, kernel_size, strides, padding, dilation, groups, d
     return dw
 
 
-conv.accepts_out = conv_transpose.accepts_out = True
+@njit(parallel=True, cache=True)
+def _add_bias_relu(y, b):
+    """y[a, f, s] = max(y[a, f, s] + b[f], 0) in place (NaN stays NaN), for y seen as
+    (rows, filters, positions): (batch * positions, filters, 1) when channels are last,
+    (batch, filters, positions) when they are first."""
+    rows, filters, positions = y.shape
+    for a in prange(rows):
+        for f in range(filters):
+            for s in range(positions):
+                v = y[a, f, s] + b[f]
+                y[a, f, s] = v if (v > 0 or np.isnan(v)) else 0
+
+
+def conv_bias_relu(x, w, b, *, strides, padding, dilation, groups, data_format, out=None):
+    """relu(conv(x, w) + b): the convolution's result gets its bias and relu in place,
+    one pass over it instead of the three a plain plan makes (write, read, write)."""
+    if not _fast(x, w, b):
+        return REF["conv_bias_relu"](x, w, b, strides=strides, padding=padding,
+                                     dilation=dilation, groups=groups, data_format=data_format)
+    y = conv(x, w, strides=strides, padding=padding, dilation=dilation, groups=groups,
+             data_format=data_format, out=out)
+    filters = w.shape[-1]
+    view = y.reshape(-1, filters, 1) if data_format == "channels_last" else \
+        y.reshape(y.shape[0], filters, -1)
+    _add_bias_relu(view, b)
+    return y
+
+
+conv.accepts_out = conv_transpose.accepts_out = conv_bias_relu.accepts_out = True
 
 
 # ---- pooling ----
@@ -475,6 +503,7 @@ def avg_pool_grad(g, like, *, pool_size, strides, padding, data_format, out=None
 for _kernel in (max_pool, avg_pool, max_pool_gather, max_pool_grad, avg_pool_grad):
     _kernel.accepts_out = True
 
-KERNELS = {fn.__name__: fn for fn in (conv, conv_transpose, conv_kernel_grad, max_pool,
+KERNELS = {fn.__name__: fn for fn in (conv, conv_transpose, conv_kernel_grad, conv_bias_relu,
+                                      max_pool,
                                       avg_pool, max_pool_grad, max_pool_gather,
                                       avg_pool_grad)}

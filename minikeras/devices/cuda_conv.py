@@ -282,6 +282,18 @@ def conv(x, w, *, strides, padding, dilation, groups, data_format):
     return _back(gpu.reshape(y, (_dims(x)[0], *outs, _dims(w)[-1])), data_format)
 
 
+def conv_bias_relu(x, w, b, *, strides, padding, dilation, groups, data_format):
+    """relu(conv(x, w) + b) (the bias add and relu as one elementwise kernel when the
+    channels are last)."""
+    y = conv(x, w, strides=strides, padding=padding, dilation=dilation, groups=groups,
+             data_format=data_format)
+    b = gpu._dev(b)
+    if data_format == "channels_last":
+        return gpu.KERNELS["bias_relu"](y, b)
+    shaped = gpu.reshape(b, (-1,) + (1,) * (len(_dims(y)) - 2))
+    return gpu.KERNELS["relu"](gpu.KERNELS["add"](y, shaped))
+
+
 def conv_transpose(g, w, like=None, *, output_size, strides, padding, dilation, groups,
                    data_format):
     """(g @ w.T) per group, gathered back into the image by one thread per input cell."""
@@ -408,6 +420,7 @@ def avg_pool_grad(g, like, *, pool_size, strides, padding, data_format):
                           data_format)
 
 
-KERNELS = {fn.__name__: fn for fn in (conv, conv_transpose, conv_kernel_grad, max_pool,
+KERNELS = {fn.__name__: fn for fn in (conv, conv_transpose, conv_kernel_grad, conv_bias_relu,
+                                      max_pool,
                                       avg_pool, max_pool_grad, max_pool_gather,
                                       avg_pool_grad)}

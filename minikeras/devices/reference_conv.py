@@ -179,6 +179,20 @@ def conv_kernel_grad(x, g, *, kernel_size, strides, padding, dilation, groups, d
     return dw.reshape(*k, cg, f)
 
 
+@kernel
+def conv_bias_relu(x, w, b, *, strides, padding, dilation, groups, data_format):
+    """relu(conv(x, w) + b), the bias along the channels axis: a convolution layer with
+    relu, as one kernel (``fusion.py`` plans it in place of the three nodes)."""
+    y = conv(x, w, strides=strides, padding=padding, dilation=dilation, groups=groups,
+             data_format=data_format)
+    if data_format == "channels_first":
+        b = b.reshape((-1,) + (1,) * (y.ndim - 2))
+    return np.maximum(y + b, 0)
+
+
+conv_bias_relu.fuses = ("relu", "conv_bias_add")
+
+
 # ---- pooling ----
 def _pool_setup(x, pool_size, strides, padding, data_format):
     """x as channels_last, its padding and the output sizes (pooling has no dilation)."""

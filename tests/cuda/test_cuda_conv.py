@@ -167,3 +167,11 @@ def test_training_a_convnet_on_cuda_matches_the_cpu(data_format):
     np.testing.assert_allclose(gpu_losses, cpu_losses, rtol=1e-5, atol=1e-6)
     for a, b in zip(gpu_weights, cpu_weights):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("data_format", [CL, CF])
+def test_conv_bias_relu(data_format):
+    attrs = {"strides": (1, 2), "padding": "same", "dilation": (1, 1), "groups": 1,
+             "data_format": data_format}
+    x, w, b = normal(*layout((1, 4, 5, 2), data_format)), normal(2, 3, 2, 3), normal(3)
+    check("conv_bias_relu", x, w, b, **attrs)

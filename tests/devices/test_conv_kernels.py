@@ -272,3 +272,21 @@ def test_cpu_max_pool_with_extreme_values():
 def test_every_cpu_kernel_has_a_reference():
     assert set(cpu.KERNELS) <= set(ref.KERNELS)
     assert set(cpu.KERNELS) == set(ref.KERNELS)  # the whole family is fast on the CPU
+
+
+@pytest.mark.parametrize("data_format", [CL, CF])
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_cpu_conv_bias_relu(data_format, dtype):
+    attrs = {"strides": (2, 1), "padding": "same", "dilation": (1, 1), "groups": 1,
+             "data_format": data_format}
+    x = normal(*_layout((2, 7, 6, 3), data_format), dtype=dtype)
+    w, b = normal(3, 2, 3, 4, dtype=dtype), normal(4, dtype=dtype)
+    want = ref.conv_bias_relu(x, w, b, **attrs)
+    assert (want == 0).any() and (want > 0).any()
+    assert_same(cpu.conv_bias_relu(x, w, b, **attrs), want)
+    out = np.empty(want.shape, dtype)
+    assert cpu.conv_bias_relu(x, w, b, out=out, **attrs) is out
+    assert_same(out, want)
+    nan = b.copy()
+    nan[0] = np.nan  # NaN stays NaN, as np.maximum
+    assert_same(cpu.conv_bias_relu(x, w, nan, **attrs), ref.conv_bias_relu(x, w, nan, **attrs))
