@@ -27,6 +27,6 @@ from minikeras import (  # noqa: F401
 from minikeras.kernels import use_device as set_device  # noqa: F401
 from minikeras.layers import Input  # noqa: F401
 from minikeras.models import Model, Sequential, load_model  # noqa: F401
-from minikeras.ops.random import set_seed  # noqa: F401
+from minikeras.rng import set_seed  # noqa: F401
 
 __version__ = "0.1.0"

@@ -46,16 +46,7 @@ def relu(x, negative_slope: float = 0.0, max_value: float | None = None,
     >>> K.eval(relu(x, threshold=5.0))
     array([ 0.,  0.,  0.,  0., 10.], dtype=float32)
     """
-    x = ops.as_tensor(x)
-    if threshold != 0.0:
-        y = ops.where(ops.greater(x, threshold), x, 0.0)
-    else:
-        y = ops.relu(x)
-    if max_value is not None:
-        y = ops.clip(y, 0.0, float(max_value))
-    if negative_slope != 0.0:
-        y = y - negative_slope * ops.relu(threshold - x)
-    return y
+    return ops.relu_options(x, negative_slope, max_value, threshold)
 
 
 def leaky_relu(x, negative_slope: float = 0.2) -> Tensor:

@@ -20,10 +20,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from minikeras.graph import topological_order
+from minikeras import ops
+from minikeras.graph import Function
 from minikeras.ops import as_tensor, ones_like, zeros_like
 from minikeras.ops.core import is_float
-from minikeras.tensor import Tensor
+from minikeras.tensor import Constant, Placeholder, Tensor, topological_order
 
 
 def gradients(loss, wrt: Sequence[Tensor]) -> list[Tensor]:
@@ -111,16 +112,14 @@ def check_gradients(build: Callable[..., Tensor], values: Sequence, h: float = 1
     >>> reports[0].ok
     True
     """
-    from minikeras import backend as K
-
     values = [np.array(v, dtype=np.float64) for v in values]
-    placeholders = [K.placeholder(shape=v.shape, dtype="float64", name=f"input{i}")
+    placeholders = [Placeholder(v.shape, "float64", name=f"input{i}")
                     for i, v in enumerate(values)]
     out = build(*placeholders)
     weights = np.random.default_rng(0).uniform(0.5, 1.5, size=out.shape)
-    scalar = K.sum(out * K.constant(weights, dtype="float64"))
-    f_value = K.function(placeholders, [scalar])
-    f_grads = K.function(placeholders, gradients(scalar, placeholders))
+    scalar = ops.sum(out * Constant(weights, dtype="float64"))
+    f_value = Function(placeholders, [scalar])
+    f_grads = Function(placeholders, gradients(scalar, placeholders))
     analytic = f_grads(values)
 
     def f(vals):

@@ -70,18 +70,6 @@ def compatible(static: Shape, actual: Sequence[int]) -> bool:
                                                for s, a in zip(static, actual))
 
 
-def unbroadcast_axes(grad_shape: Sequence[int], target_shape: Sequence[int]):
-    """Axes to sum so that a gradient of ``grad_shape`` gets back to ``target_shape``.
-
-    Returns (axes to sum away entirely, axes to sum keeping a size 1).
-    """
-    extra = len(grad_shape) - len(target_shape)
-    lead = tuple(range(extra))
-    ones = tuple(i + extra for i, d in enumerate(target_shape)
-                 if d == 1 and grad_shape[i + extra] != 1)
-    return lead, ones
-
-
 # The image orderings. 'th' (Theano, Caffe): (batch, channels, rows, cols).
 # 'tf' (TensorFlow): (batch, rows, cols, channels). Any number of spatial axes works.
 def channels_last_perm(ndim: int) -> tuple[int, ...]:

@@ -269,12 +269,7 @@ def pow(x, a) -> Tensor:
 
 def relu(x, alpha: float = 0.0, max_value=None, threshold: float = 0.0) -> Tensor:
     """max(x, threshold), with slope ``alpha`` below it, capped at ``max_value``."""
-    y = ops.where(ops.greater(x, threshold), x, 0.0) if threshold else ops.relu(x)
-    if alpha:
-        y = y + alpha * ops.minimum(x - threshold, 0.0)
-    if max_value is not None:
-        y = ops.minimum(y, float(max_value))
-    return y
+    return ops.relu_options(x, alpha, max_value, threshold)
 
 
 def dropout(x, level: float, noise_shape=None, seed=None) -> Tensor:
@@ -298,9 +293,8 @@ def random_binomial(shape, p=0.0, dtype=None, seed=None) -> Tensor:
 
 
 def l2_normalize(x, axis=None) -> Tensor:
-    """x / sqrt(max(sum(x^2), epsilon)) along ``axis``."""
-    norm2 = ops.sum(ops.square(x), axis=axis, keepdims=True)
-    return x / ops.sqrt(ops.maximum(norm2, epsilon()))
+    """x / sqrt(max(sum(x^2), epsilon)) along ``axis`` (Keras 2's K.l2_normalize)."""
+    return ops.l2_normalize(x, axis, epsilon())
 
 
 # ---------------------------------------------------------------- convolution (Keras 2)

@@ -1,16 +1,20 @@
 """Running a graph: compile outputs into a plan once, then execute it on each call.
 
-Compiling does four things:
+Compiling does five things:
 
-1. finds the nodes the outputs need, in *topological order* (inputs before users);
-2. lets ``fusion.plan`` replace common patterns of nodes by one fused kernel;
-3. picks each step's kernel for the current device, once;
-4. works out each value's *last use* (``memory.liveness``), so its buffer goes back to a
+1. picks, for each optimizer step, the in-place kernel or its plain update pairs
+   (``updates.choose``: the kernel where the device has one);
+2. finds the nodes the outputs and updates need, in *topological order* (inputs before
+   users);
+3. lets ``fusion.plan`` replace common patterns of nodes by one fused kernel;
+4. picks each step's kernel for the current device, once;
+5. works out each value's *last use* (``memory.liveness``), so its buffer goes back to a
    pool as soon as no later step needs it, to be reused by later steps and calls.
 
-Calling the compiled ``Function`` then runs one kernel per step. Updates (pairs of
-``(variable, new_value)``, or in-place kernels such as a fused optimizer step) are all
-computed from the *old* values first, then applied, as in Keras 2.
+Calling the compiled ``Function`` then runs the loop at the heart of every executor:
+for each ``Step``, read its inputs, call its kernel, write its output. The arrays live
+where the ``placement`` says (host memory or a GPU). Updates are all computed from the
+*old* values first, then applied, as in Keras 2, the same way on every device.
 
 >>> import minikeras.backend as K
 >>> x = K.placeholder(shape=(None, 2), name='x')
@@ -20,64 +24,43 @@ computed from the *old* values first, then applied, as in Keras 2.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import math
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 import numpy as np
 
 from minikeras import kernels
 from minikeras.axes import compatible
 from minikeras.fusion import plan
-from minikeras.memory import BufferPool, liveness
-from minikeras.tensor import Constant, Placeholder, Tensor, Variable, format_shape
+from minikeras.memory import POOL_MIN_SIZE, BufferPool, liveness
+from minikeras.placement import placement_for
+from minikeras.tensor import (
+    Constant,
+    Placeholder,
+    Tensor,
+    Variable,
+    format_shape,
+    topological_order,
+    use_evaluator,
+)
+from minikeras.updates import choose
 
 
-def topological_order(outputs: Iterable[Tensor]) -> list[Tensor]:
-    """All nodes the outputs depend on, each after every node it reads."""
-    order, seen = [], set()
-    for out in outputs:
-        stack = [(out, False)]
-        while stack:
-            node, inputs_done = stack.pop()
-            if inputs_done:
-                order.append(node)
-                continue
-            if id(node) in seen:
-                continue
-            seen.add(id(node))
-            stack.append((node, True))
-            stack.extend((i, False) for i in reversed(node.inputs) if id(i) not in seen)
-    return order
+class Step(NamedTuple):
+    """One kernel call of a compiled function: read ``inputs``, write ``output``.
 
-
-# Arrays smaller than this are cheap to allocate: not worth the pool's bookkeeping.
-POOL_MIN_SIZE = 1024
-
-
-class InPlaceUpdate:
-    """An update written by a kernel straight into its variables' memory.
-
-    >>> import numpy as np, minikeras.backend as K
-    >>> w, m = K.variable([1.0]), K.variable([0.0])
-    >>> step = InPlaceUpdate("sgd_momentum_step", [w, m], [K.constant([2.0]),
-    ...                      K.constant(0.1)], momentum=0.9, nesterov=False)
-    >>> _ = Function([], [], updates=[step])([])
-    >>> np.round(K.get_value(w), 4), np.round(K.get_value(m), 4)
-    (array([0.8], dtype=float32), array([-0.2], dtype=float32))
-
-    A fused optimizer step is one: ``kernel(*variable_arrays, *input_arrays, **attrs)``
-    reads the old values of its variables and the (already computed) inputs, such as the
-    gradient and the learning rate, and overwrites the variables in one pass. It runs in
-    the assignment phase, after every graph node, so it sees the same old values as the
-    ``(variable, new_value)`` pairs do.
+    ``frees``: (root slot, the slots that are views of it) whose buffers go back to the
+    pool once this step has run; ``pooled``: offer the kernel a reused ``out`` buffer
+    (it accepts one, and its result may be big enough to be worth it).
     """
 
-    def __init__(self, kernel: str, variables: Sequence[Variable], inputs: Sequence[Tensor],
-                 **attrs):
-        self.kernel, self.variables, self.attrs = kernel, list(variables), attrs
-        self.inputs = list(inputs)
-
-    def __repr__(self) -> str:
-        return f"<in-place {self.kernel} of {', '.join(v.name for v in self.variables)}>"
+    kernel: Callable
+    inputs: tuple[int, ...]
+    attrs: dict
+    output: int
+    frees: tuple
+    pooled: bool
 
 
 class FeedError(ValueError):
@@ -125,10 +108,8 @@ class Function:
         self.single_output = isinstance(outputs, Tensor)
         self.inputs = list(inputs)
         self.outputs = [outputs] if self.single_output else list(outputs)
-        self.updates = [_as_update(u) for u in updates]
-        self.in_place = [u for u in self.updates if isinstance(u, InPlaceUpdate)]
-        self.updates = [u for u in self.updates if not isinstance(u, InPlaceUpdate)]
-        _check_update_targets(self.updates, self.in_place)
+        # the compiler picks, once: in-place kernels where the device has them
+        self.updates, self.in_place = choose(updates)
         self.name = name
         for t in self.inputs:
             if not isinstance(t, Placeholder):
@@ -146,7 +127,6 @@ class Function:
         fed = {id(t) for t in self.inputs}
         self.leaves = []      # (slot, Variable|Constant) read fresh on each call
         self.defaults = []    # (slot, value) for placeholders that have a default
-        self.steps = []       # (kernel, input slots, attrs, output slot, slots to free, out?)
         for i, node in enumerate(self.nodes):
             if isinstance(node, (Variable, Constant)):
                 self.leaves.append((i, node))
@@ -163,145 +143,89 @@ class Function:
         members = {}
         for s, r in root.items():
             members.setdefault(r, []).append(s)
+        self.steps = []
         for position, ((i, _, ins, attrs), kernel) in enumerate(zip(self.plan, chosen)):
             frees = tuple((r, tuple(members[r])) for r in frees_after.get(position, ()))
-            self.steps.append((kernel, ins, attrs, i, frees, kernels.accepts_out(kernel)))
+            pooled = kernels.accepts_out(kernel) and not _known_small(self.nodes[i])
+            self.steps.append(Step(kernel, ins, attrs, i, frees, pooled))
         self.output_slots = [slot[id(t)] for t in self.outputs]
         # the buffers behind outputs (outputs may be views) go to the caller for good
         self.output_roots = {root[s] for s in self.output_slots}
         self.update_slots = [(var, slot[id(new)]) for var, new in self.updates]
+        self.updated = [var for var, _ in self.updates]
         self.in_place_steps = [(kernels.lookup(u.kernel), u.variables,
                                 [slot[id(t)] for t in u.inputs], u.attrs) for u in self.in_place]
         self.pool = BufferPool()
-        self.last_out = {}    # step output slot -> (shape, dtype) it had last call
-        # on the GPU: arrays go up as they are fed, results come down; parameters stay there
-        self.device = kernels.device_module()
-        self.device_constants = {}
+        # host memory, or a GPU (arrays go up as they are fed, results come down)
+        self.placement = placement_for(kernels.device_module())
 
     def __call__(self, values: Sequence = ()):
         if len(values) != len(self.inputs):
             raise FeedError(f"this function takes {len(self.inputs)} input arrays "
                             f"({', '.join(t.name for t in self.inputs)}), got {len(values)}")
         slots = [None] * self.n_slots
-        for s, ph, v in zip(self.input_slots, self.inputs, values):
-            if s is not None:
-                slots[s] = _check_feed(ph, v)
-        for s, default in self.defaults:
-            slots[s] = default
-        for s, leaf in self.leaves:
-            slots[s] = leaf.value
-        if self.device is not None:
-            self._upload(slots)
-        step = None
-        pool, last_out = self.pool, self.last_out
+        fed = [(s, _check_feed(ph, v)) for s, ph, v in zip(self.input_slots, self.inputs, values)
+               if s is not None]
+        self.placement.fill(slots, fed, self.defaults, self.leaves)
+        step, pool = None, self.pool
         try:
-            for step in self.steps:
-                kernel, ins, attrs, out, frees, takes_out = step
+            for step in self.steps:  # read the inputs, call the kernel, write the output
+                kernel, ins, attrs, out, frees, pooled = step
                 args = [slots[j] for j in ins]
-                buffer = pool.take(*last_out[out]) if takes_out and out in last_out else None
-                result = kernel(*args, out=buffer, **attrs) if buffer is not None else \
-                    kernel(*args, **attrs)
-                if takes_out and result is not buffer:  # a first call, or a new shape
-                    if buffer is not None:
-                        pool.give(buffer)
-                    if isinstance(result, np.ndarray) and result.size >= POOL_MIN_SIZE:
-                        last_out[out] = (result.shape, result.dtype)
-                        pool.adopt(result)
-                    else:
-                        last_out.pop(out, None)
+                if pooled:
+                    buffer = pool.offer(out)
+                    result = kernel(*args, out=buffer, **attrs) if buffer is not None else \
+                        kernel(*args, **attrs)
+                    if result is not buffer:
+                        pool.received(out, result, buffer)
+                else:
+                    result = kernel(*args, **attrs)
                 slots[out] = result
-                for r, views in frees:
-                    pool.give(slots[r])
+                for root, views in frees:  # no later step reads these: reuse the memory
+                    pool.give(slots[root])
                     for j in views:
                         slots[j] = None
         except Exception as e:
-            raise _runtime_error(self.nodes[step[3]], [slots[j] for j in step[1]], e) from e
-        if self.device is not None:
-            results = [self.device.to_host(slots[s]) for s in self.output_slots]
-            self._apply_device_updates(slots)
-            return results[0] if self.single_output else results
-        results = [np.asarray(slots[s]) for s in self.output_slots]
+            pool.end_call()  # a failed call gives nothing back: what it held is garbage
+            raise _runtime_error(self.nodes[step.output], [slots[j] for j in step.inputs],
+                                 e) from e
+        results = [self.placement.to_host(slots[s]) for s in self.output_slots]
         self._apply_updates(slots)
-        for r in self.survivors:  # update values and gradients can be reused next call
-            if r in self.output_roots:
-                pool.disown(slots[r])
-            elif slots[r] is not None:
-                pool.give(slots[r])
+        pool.end_call(slots, self.survivors, self.output_roots)
         return results[0] if self.single_output else results
 
-    def _upload(self, slots) -> None:
-        """Put fed arrays on the GPU; variables use their GPU copies, constants go once."""
-        device = self.device
-        for s in self.input_slots:
-            if s is not None:
-                slots[s] = device.to_device(np.asarray(slots[s]))
-        for s, _ in self.defaults:
-            slots[s] = device.to_device(np.asarray(slots[s]))
-        for s, leaf in self.leaves:
-            if isinstance(leaf, Variable):
-                slots[s] = leaf.device_value(device)
-            else:
-                if s not in self.device_constants:
-                    self.device_constants[s] = device.to_device(np.asarray(leaf.value))
-                slots[s] = self.device_constants[s]
-
-    def _apply_device_updates(self, slots) -> None:
-        """New values computed on the GPU become the variables' GPU copies."""
-        olds = {id(var.device_value(self.device)) for var, _ in self.update_slots}
-        news = []
-        for var, s in self.update_slots:
-            new = slots[s]
-            if id(new) in olds:  # the very array of a variable: copy before replacing
-                new = self.device.to_device(self.device.to_host(new))
-            news.append((var, new))
-        for var, new in news:
-            var.set_device_value(new)
-
     def _apply_updates(self, slots) -> None:
-        # compute everything first (done above), then write: new values that are views of
-        # some variable's memory are copied before any write can change them
-        news = []
-        for var, s in self.update_slots:
-            new = np.asarray(slots[s])
-            if new.base is not None or any(new is v.value for v, _ in self.update_slots):
-                new = new.copy()
-            news.append((var, new))
-        for var, new in news:
-            if new.shape != var.value.shape:
+        """Write the new values (all computed from the old ones), then run the in-place
+        steps; constraints and shape checks apply on every device."""
+        place = self.placement
+        news = place.private([slots[s] for _, s in self.update_slots], self.updated)
+        for var, new in zip(self.updated, news):
+            if tuple(new.shape) != var.shape:
                 raise ValueError(f"update of variable {var.name!r}: new value has shape "
-                                 f"{new.shape}, the variable {var.value.shape}")
-            np.copyto(var.value, new, casting="same_kind")
-            if var.constraint is not None:
-                var.value[...] = var.constraint(var.value)
-            var.host_changed()
+                                 f"{tuple(new.shape)}, the variable {var.shape}")
+            place.write(var, new)
+            _constrain(var)
         for kernel, variables, ins, attrs in self.in_place_steps:
-            kernel(*[v.value for v in variables], *[slots[s] for s in ins], **attrs)
+            kernel(*[place.memory(v) for v in variables], *[slots[s] for s in ins], **attrs)
             for var in variables:
-                if var.constraint is not None:
-                    var.value[...] = var.constraint(var.value)
-                var.host_changed()
+                place.changed(var)
+                _constrain(var)
 
     def describe(self) -> str:
         """The compiled plan as text, one line per node (see ``format_graph``)."""
         return format_graph(self.outputs + [new for _, new in self.updates])
 
 
-def _as_update(update):
-    from minikeras.ops import as_tensor
-    if isinstance(update, InPlaceUpdate):
-        return update
-    var, new = update
-    if not isinstance(var, Variable):
-        raise TypeError(f"an update must be (variable, new_value); got {var!r} first")
-    return var, as_tensor(new, dtype=var.dtype)
+def _known_small(node: Tensor) -> bool:
+    """Is the node's value sure to be too small for the pool (all sizes known)?"""
+    return None not in node.shape and math.prod(node.shape) < POOL_MIN_SIZE
 
 
-def _check_update_targets(pairs, in_place) -> None:
-    seen = set()
-    for var in [v for v, _ in pairs] + [v for u in in_place for v in u.variables]:
-        if id(var) in seen:
-            raise ValueError(f"variable {var.name!r} is updated twice in one function")
-        seen.add(id(var))
+def _constrain(var: Variable) -> None:
+    """Apply the variable's constraint (e.g. a max-norm) to its new value, on the host."""
+    if var.constraint is not None:
+        var.value[...] = var.constraint(var.value)
+        var.host_changed()
 
 
 def _missing_feed_message(ph: Placeholder, targets) -> str:
@@ -329,6 +253,11 @@ def evaluate(tensor: Tensor) -> np.ndarray:
     if isinstance(tensor, (Variable, Constant)):
         return np.array(tensor.value)
     return Function([], [tensor])([])[0]
+
+
+# A variable's assign_add(t) may be given a symbolic t (as in Keras's eager layers):
+# tensor.py cannot run graphs itself (the executor is built on it), so it is told how.
+use_evaluator(evaluate)
 
 
 def format_graph(outputs) -> str:

@@ -2,7 +2,7 @@
 
 An initializer is called with a shape (and optionally a dtype) and returns a NumPy array;
 the layer puts it in a variable. Values are drawn eagerly with NumPy from
-``minikeras.ops.random.new_generator``, so ``set_seed(n)`` makes them repeat from run to
+``minikeras.rng.new_generator``, so ``set_seed(n)`` makes them repeat from run to
 run, and an explicit ``seed=`` gives the same values on every call (as in Keras 3).
 
 Definitions and defaults follow Keras 3 (``keras.initializers``), so a saved config reads
@@ -20,7 +20,8 @@ import math
 import numpy as np
 
 from minikeras import config
-from minikeras.ops.random import new_generator
+from minikeras.rng import new_generator
+from minikeras.utils.naming import to_snake_case
 
 # std of a standard normal truncated to [-2, 2]; dividing by it restores the wanted std
 TRUNCATED_STD = 0.87962566103423978
@@ -415,13 +416,8 @@ _CLASSES = (Zeros, Ones, Constant, Identity, RandomNormal, RandomUniform, Trunca
             LecunUniform, Orthogonal)
 
 
-def _snake_case(name: str) -> str:
-    return "".join("_" + c.lower() if c.isupper() and i else c.lower()
-                   for i, c in enumerate(name))
-
-
 _BY_NAME: dict[str, type] = {cls.__name__: cls for cls in _CLASSES}
-_BY_NAME.update({_snake_case(cls.__name__): cls for cls in _CLASSES})
+_BY_NAME.update({to_snake_case(cls.__name__): cls for cls in _CLASSES})
 _BY_NAME.update({"uniform": RandomUniform, "normal": RandomNormal, "one": Ones,
                  "zero": Zeros, "OrthogonalInitializer": Orthogonal,
                  "IdentityInitializer": Identity})

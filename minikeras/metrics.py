@@ -20,7 +20,8 @@ from collections.abc import Callable
 
 from minikeras import config, ops
 from minikeras import losses as _losses
-from minikeras.losses import _l2_normalize, _tensor, squeeze_or_expand_to_same_rank
+from minikeras.losses.functions import _l2_normalize
+from minikeras.losses.loss import _tensor, squeeze_or_expand_to_same_rank
 from minikeras.tensor import Tensor
 
 
@@ -170,10 +171,7 @@ _BY_NAME: dict[str, Callable] = {fn.__name__: fn for fn in (
     mean_squared_logarithmic_error, log_cosh, huber, hinge, squared_hinge,
     categorical_hinge, kl_divergence, poisson, binary_crossentropy,
     categorical_crossentropy, sparse_categorical_crossentropy)}
-_BY_NAME.update({"mse": mse, "MSE": mse, "mae": mae, "MAE": mae, "mape": mape, "MAPE": mape,
-                 "msle": msle, "MSLE": msle, "kld": kld, "KLD": kld, "logcosh": log_cosh,
-                 "kullback_leibler_divergence": kl_divergence, "bce": binary_crossentropy,
-                 "BCE": binary_crossentropy})
+_BY_NAME.update(_losses.ALIASES)  # 'mse', 'mae', ...: the losses' short names
 
 
 def get(identifier) -> Callable | None:

@@ -18,6 +18,7 @@ import linecache
 import os
 import sys
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -134,6 +135,11 @@ class Tensor:
     def __iter__(self):
         raise TypeError(f"{self.name} is symbolic and cannot be iterated; index it instead.")
 
+    def __array__(self, dtype=None, copy=None):
+        # NumPy 2's signature (dtype, copy); without it np.array(t) gave an object array
+        raise TypeError(f"{self.name} is symbolic: it has no value to make a NumPy array of "
+                        f"until a function runs. Use K.eval(...) or K.function([...], [...]).")
+
     def __len__(self):
         if not self.shape or self.shape[0] is None:
             raise TypeError(f"len() of {self.name} with shape {format_shape(self.shape)} "
@@ -174,6 +180,12 @@ class Constant(Tensor):
         value.setflags(write=False)
         self.value = value
         super().__init__(value.shape, value.dtype, name)
+
+    def __array__(self, dtype=None, copy=None):
+        """``np.asarray(c)`` is the (read-only) value; ``np.array(c)`` a copy of it."""
+        if copy:
+            return np.array(self.value, dtype=dtype, copy=True)
+        return np.asarray(self.value, dtype=dtype)
 
 
 class Variable(Tensor):
@@ -227,6 +239,15 @@ class Variable(Tensor):
     def numpy(self) -> np.ndarray:
         return self.value.copy()
 
+    def __array__(self, dtype=None, copy=None):
+        """``np.array(v)`` and ``np.asarray(v)``: a copy of the value, as ``v.numpy()`` (so
+        that training never changes an array the caller holds). NumPy 2 passes ``copy``:
+        ``copy=False`` cannot be honoured, so it is an error, as NumPy asks."""
+        if copy is False:
+            raise ValueError(f"variable {self.name!r} cannot hand out its memory "
+                             f"(copy=False): use np.asarray(v) for a copy of its value")
+        return np.array(self.value, dtype=dtype, copy=True)
+
     def assign(self, new_value: Any) -> Variable:
         """Replace the value now (new values must have the variable's shape)."""
         new_value = np.asarray(new_value, dtype=self.dtype)
@@ -246,10 +267,44 @@ class Variable(Tensor):
     @staticmethod
     def _now(value):
         """Symbolic deltas (e.g. K.sum(x, axis=0)) are evaluated right away."""
-        if isinstance(value, Tensor):
-            from minikeras.graph import evaluate
-            return evaluate(value)
-        return value
+        if not isinstance(value, Tensor):
+            return value
+        if _evaluate is None:
+            raise RuntimeError(f"{value.name} is symbolic: import minikeras.backend (which "
+                               f"can run graphs) to assign it to a variable")
+        return _evaluate(value)
 
 
+def topological_order(outputs: Iterable[Tensor]) -> list[Tensor]:
+    """All nodes the outputs depend on, each after every node it reads."""
+    order, seen = [], set()
+    for out in outputs:
+        stack = [(out, False)]
+        while stack:
+            node, inputs_done = stack.pop()
+            if inputs_done:
+                order.append(node)
+                continue
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            stack.append((node, True))
+            stack.extend((i, False) for i in reversed(node.inputs) if id(i) not in seen)
+    return order
+
+
+# How a symbolic value is turned into an array (for ``assign_add(K.sum(x))``): running a
+# graph is the executor's job (graph.py, built on this module), which sets it here.
+_evaluate: Callable | None = None
+
+
+def use_evaluator(evaluate: Callable) -> None:
+    """Let variables evaluate symbolic values they are assigned (graph.py calls this)."""
+    global _evaluate
+    _evaluate = evaluate
+
+
+# The operators above build their nodes with minikeras.ops, which builds on this module:
+# the one import circle of the house, closed here at the very end (ops is complete by the
+# time an operator runs).
 from minikeras import ops

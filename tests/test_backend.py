@@ -112,3 +112,25 @@ def test_asking_for_cuda_where_there_is_none_is_a_clear_error():
     with pytest.raises(RuntimeError, match="CUDA kernels are not available"):
         mk.set_device("cuda")
     assert mk.config.device() == "cpu"  # no silent switch, and no half-switched state
+
+
+def test_updates_apply_constraints_and_check_shapes():
+    """Both kinds of update (plain pairs, fused in-place steps) keep a variable's
+    constraint, and a new value of the wrong shape is an error naming the variable."""
+    from minikeras import optimizers
+    def clip(a):
+        return np.clip(a, -1.0, 1.0)
+    v = K.variable([3.0, -4.0, 0.5], constraint=clip)
+    K.function([], [], updates=[(v, v * 2.0)])([])
+    np.testing.assert_array_equal(K.get_value(v), [1.0, -1.0, 1.0])
+    w = K.variable([0.9, -0.9], name="w", constraint=clip)
+    opt = optimizers.SGD(1.0, momentum=0.9)
+    f = K.function([], [], updates=opt.get_updates(K.sum(-3.0 * w * w), [w]))
+    f([])
+    assert any(u.kernel == "sgd_momentum_step" for u in f.in_place)  # the fused path
+    np.testing.assert_array_equal(K.get_value(w), [1.0, -1.0])
+    x = K.placeholder(shape=(None,))
+    u = K.variable([1.0, 2.0], name="u")
+    g = K.function([x], [], updates=[(u, x)])
+    with pytest.raises(ValueError, match="'u': new value has shape \\(3,\\)"):
+        g([[1.0, 2.0, 3.0]])

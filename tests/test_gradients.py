@@ -27,8 +27,8 @@ import pytest
 import minikeras.backend as K
 from minikeras import ops
 from minikeras.autograd import check_gradients, gradients
-from minikeras.graph import topological_order
 from minikeras.ops import REGISTRY
+from minikeras.tensor import topological_order
 
 _rng = np.random.default_rng(20240611)
 
@@ -152,14 +152,14 @@ GRADIENT_CASES: dict[str, list[Case]] = {
     # softmax + crossentropy as one op, and its one-kernel gradient (whose own backward
     # gives second derivatives); targets need not sum to 1 here, the formulas allow any t
     "softmax_crossentropy": [
-        case("rows", lambda t, z: ops.losses.softmax_crossentropy(t, z), positive(3, 4),
+        case("rows", lambda t, z: ops.crossentropy.softmax_crossentropy(t, z), positive(3, 4),
              normal(3, 4, scale=2.0)),
-        case("axis0", lambda t, z: ops.losses.softmax_crossentropy(t, z, axis=0),
+        case("axis0", lambda t, z: ops.crossentropy.softmax_crossentropy(t, z, axis=0),
              positive(3, 4), normal(3, 4))],
     "softmax_crossentropy_grad": [
-        case("rows", lambda g, t, z: ops.losses.softmax_crossentropy_grad(g, t, z, 1),
+        case("rows", lambda g, t, z: ops.crossentropy.softmax_crossentropy_grad(g, t, z, 1),
              normal(3), positive(3, 4), normal(3, 4)),
-        case("axis0", lambda g, t, z: ops.losses.softmax_crossentropy_grad(g, t, z, 0),
+        case("axis0", lambda g, t, z: ops.crossentropy.softmax_crossentropy_grad(g, t, z, 0),
              normal(4), positive(3, 4), normal(3, 4))],
     # the fused activation gradients g (1 - y^2) and g y (1 - y), y in an output's range
     "tanh_grad": [case("matrix", ops.tanh_grad, normal(3, 4), positive(3, 4, low=-0.9, high=0.9)),
@@ -577,6 +577,7 @@ NO_GRADIENT_CASES: dict[str, Callable] = {
     "argmax": lambda x: K.argmax(x, axis=-1),
     "argmin": lambda x: K.argmin(x, axis=0),
     "bernoulli_like": lambda x: ops.bernoulli_like(x, 0.5, seed=1, value=2.0),
+    "check_ids": lambda x: ops.check_ids(K.argmax(x), 4, "a test"),
     "count": lambda x: ops.count(x, axis=0),
     "equal": lambda x: K.equal(x, 0.5),
     "not_equal": lambda x: K.not_equal(x, 0.5),

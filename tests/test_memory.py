@@ -86,7 +86,7 @@ def test_liveness_keeps_a_buffer_while_its_views_are_used():
     v = K.reshape(a, (3, 2))    # a view of it
     m = v * 3.0                 # reads the view after `a` itself was last read
     out = K.sum(m)
-    from minikeras.graph import topological_order
+    from minikeras.tensor import topological_order
     nodes = topological_order([out])
     slot = {id(n): i for i, n in enumerate(nodes)}
     steps = [(slot[id(n)], kernels.returns_view(kernels.lookup(n.op.name)),
@@ -148,7 +148,11 @@ def test_fused_path_really_is_fused(monkeypatch):
     w = K.variable(np.ones((3, 2)))
     loss = K.sum(K.tanh(K.dot(x, w)))
     opt = mk.optimizers.SGD(0.1, momentum=0.9)
-    updates = opt.get_updates(loss, [w], fused=kernels.fusion_enabled())
-    assert any(type(u).__name__ == "InPlaceUpdate" for u in updates)
-    names = {n.op.name for n in K.function([x], [loss], updates).nodes if n.op}
+    updates = opt.get_updates(loss, [w])
+    assert any(type(u).__name__ == "FusedUpdate" for u in updates)
+    f = K.function([x], [loss], updates)
+    names = {n.op.name for n in f.nodes if n.op}
     assert "tanh_grad" in names and "sgd_momentum_step" not in names  # runs after the graph
+    assert [u.kernel for u in f.in_place] == ["sgd_momentum_step"]
+    monkeypatch.setenv("MINIKERAS_FUSE", "0")  # the same updates, compiled plain
+    assert K.function([x], [loss], updates).in_place == []

@@ -227,8 +227,8 @@ def test_save_is_atomic(tmp_path, monkeypatch, fail_at):
     def boom(*args, **kwargs):
         raise OSError("disk full")
 
-    from minikeras import saving
-    monkeypatch.setattr(saving.os, fail_at, boom)
+    from minikeras.utils import io as file_io  # the one atomic write
+    monkeypatch.setattr(file_io.os, fail_at, boom)
     new = Sequential([Dense(2, input_shape=(3,))])
     with pytest.raises(OSError, match="disk full"):
         new.save(path)
@@ -242,9 +242,9 @@ def test_save_is_atomic(tmp_path, monkeypatch, fail_at):
 
 
 def test_save_weights_is_atomic_too(tmp_path, monkeypatch):
-    from minikeras import saving
+    from minikeras.utils import io as file_io
     model = mlp()
-    monkeypatch.setattr(saving.os, "replace", lambda *a: (_ for _ in ()).throw(OSError("no")))
+    monkeypatch.setattr(file_io.os, "replace", lambda *a: (_ for _ in ()).throw(OSError("no")))
     with pytest.raises(OSError):
         model.save_weights(tmp_path / "w.weights.npz")
     monkeypatch.undo()

@@ -62,3 +62,30 @@ def test_labels_outside_the_classes_are_refused():
         to_categorical([0, 3], num_classes=3)
     with pytest.raises(ValueError):
         to_categorical([-1, 1])
+
+
+def test_atomic_write_leaves_nothing_when_writing_fails(tmp_path, monkeypatch):
+    """The one atomic write (models, weights, settings, the MNIST cache use it)."""
+    import os
+
+    from minikeras.utils import io
+    dest = tmp_path / "sub" / "data.npz"
+
+    def interrupted(fd):
+        raise KeyboardInterrupt  # the bytes are written, not yet on the disk
+
+    with monkeypatch.context() as m:
+        m.setattr(io.os, "fsync", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            io.atomic_write(dest, b"half a file")
+        assert list(dest.parent.iterdir()) == []
+        dest.write_bytes(b"old")
+        with pytest.raises(KeyboardInterrupt):
+            io.atomic_write(dest, b"half a file")
+        assert dest.read_bytes() == b"old"  # the old file is never half-overwritten
+    io.atomic_write(dest, b"new")
+    assert dest.read_bytes() == b"new"
+    assert list(dest.parent.iterdir()) == [dest]
+    mask = os.umask(0)
+    os.umask(mask)
+    assert dest.stat().st_mode & 0o777 == 0o666 & ~mask  # as a plain open() makes it

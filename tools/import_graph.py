@@ -29,15 +29,15 @@ PACKAGE = "minikeras"
 # Lowest floor first. A module may import its own floor and the floors below. Patterns
 # are module names inside minikeras (fnmatch: "ops.*" is every module of ops/).
 FLOORS = [
-    ("config", ["config"]),
+    ("base", ["config", "utils.io"]),
     ("devices", ["devices", "devices.*"]),
     ("kernels", ["kernels"]),
     ("helpers", ["axes", "rng", "utils", "utils.*"]),
     ("tensors and ops", ["tensor", "ops", "ops.*"]),
-    ("graphs", ["autograd", "memory", "fusion", "graph"]),
+    ("graphs", ["autograd", "memory", "fusion", "placement", "updates", "graph"]),
     ("backend", ["backend"]),
     ("building blocks", ["activations", "initializers", "regularizers", "constraints",
-                         "losses", "metrics", "optimizers", "optimizers.*"]),
+                         "losses", "losses.*", "metrics", "optimizers", "optimizers.*"]),
     ("file formats", ["saving"]),
     ("layers", ["layers", "layers.*"]),
     ("models", ["callbacks", "callbacks.*", "models", "models.*"]),

@@ -325,38 +325,37 @@ def _reduce(name, x, axis, keepdims):
     return out.astype(x.dtype, copy=False).reshape(shape)
 
 
-def sum_(x, axis, keepdims):
-    """Sum over ``axis`` (a tuple of axes); float32 is added up in float64."""
-    return _reduce("sum", x, axis, keepdims)
+def _reduction_kernel(name: str, doc: str):
+    def kernel(x, axis, keepdims):
+        return _reduce(name, x, axis, keepdims)
+    kernel.__name__ = kernel.__qualname__ = name + "_"
+    kernel.__doc__ = doc
+    return kernel
 
 
-def max_(x, axis, keepdims):
-    """Largest element over ``axis`` (a tuple of axes); NaN if any element is NaN."""
-    return _reduce("max", x, axis, keepdims)
+sum_ = _reduction_kernel("sum", "Sum over ``axis`` (a tuple of axes); float32 is added up in "
+                                "float64.")
+max_ = _reduction_kernel("max", "Largest element over ``axis``; NaN if any element is NaN.")
+min_ = _reduction_kernel("min", "Smallest element over ``axis``; NaN if any element is NaN.")
 
 
-def min_(x, axis, keepdims):
-    """Smallest element over ``axis`` (a tuple of axes); NaN if any element is NaN."""
-    return _reduce("min", x, axis, keepdims)
+def _softmax_kernel(name: str, doc: str):
+    def kernel(x, axis):
+        if not _fast(x) or axis not in (x.ndim - 1, -1):
+            return REF[name](x, axis)
+        x2 = np.ascontiguousarray(x).reshape(-1, x.shape[-1])
+        out = np.empty(x2.shape, x.dtype)
+        _softmax_rows(x2, out, name == "log_softmax")
+        return out.reshape(x.shape)
+    kernel.__name__ = kernel.__qualname__ = name
+    kernel.__doc__ = doc
+    return kernel
 
 
-def _softmax(name, x, axis):
-    if not _fast(x) or axis not in (x.ndim - 1, -1):
-        return REF[name](x, axis)
-    x2 = np.ascontiguousarray(x).reshape(-1, x.shape[-1])
-    out = np.empty(x2.shape, x.dtype)
-    _softmax_rows(x2, out, name == "log_softmax")
-    return out.reshape(x.shape)
-
-
-def softmax(x, axis):
-    """exp(x) / sum(exp(x)) along ``axis``; fast when it is the last axis."""
-    return _softmax("softmax", x, axis)
-
-
-def log_softmax(x, axis):
-    """x - log(sum(exp(x))) along ``axis``; fast when it is the last axis."""
-    return _softmax("log_softmax", x, axis)
+softmax = _softmax_kernel("softmax", "exp(x) / sum(exp(x)) along ``axis``; fast when it is "
+                                     "the last axis.")
+log_softmax = _softmax_kernel("log_softmax", "x - log(sum(exp(x))) along ``axis``; fast when "
+                                             "it is the last axis.")
 
 
 # op name -> kernel, for every generic loop (the trailing _ of sum_ etc. only avoids

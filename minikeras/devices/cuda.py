@@ -701,10 +701,7 @@ def sum_like(g, x):
     g = _dev(g)
     if tuple(g.shape) == tuple(x.shape):
         return g
-    extra = g.ndim - x.ndim
-    axes = tuple(range(extra)) + tuple(i + extra for i, d in enumerate(x.shape)
-                                       if d == 1 and g.shape[i + extra] != 1)
-    return reshape(sum_(g, axes, False), x.shape)
+    return reshape(sum_(g, reference.broadcast_axes(g.shape, x.shape), False), x.shape)
 
 
 def broadcast_like(g, x):
@@ -868,6 +865,12 @@ def gather_grad(g, reference, indices):
     return out
 
 
+def check_ids(ids, num_ids, what):
+    """ids itself, once checked on the host (ids are few: one per sample or token)."""
+    REF["check_ids"](to_host(ids), num_ids, what)
+    return _dev(ids)
+
+
 def one_hot(indices, num_classes, dtype):
     """indices -> rows with a 1 at each id (ids out of range give a row of zeros)."""
     indices = _dev(indices)
@@ -1003,10 +1006,10 @@ def rmsprop_step(p, v, g, lr, rho, epsilon):
             t(1 - rho), t(epsilon))
 
 
-# The fused steps are kept out of KERNELS: the optimizers use them wherever kernels.has()
-# finds them, and the executor runs in-place steps on host arrays only. To use them on
-# the GPU, the executor must call them with the variables' device copies (and mark those
-# newer), then add IN_PLACE_KERNELS to the table.
+# The fused steps are kept out of KERNELS, so on 'cuda' the compiler runs the optimizers'
+# plain update pairs. The executor could run them (its one update path writes into a
+# variable's GPU copy as well as into host memory): adding IN_PLACE_KERNELS to KERNELS
+# switches them on, once someone has measured them on a real GPU.
 IN_PLACE_KERNELS = {"sgd_momentum_step": sgd_momentum_step, "adam_step": adam_step,
                     "rmsprop_step": rmsprop_step}
 
@@ -1051,7 +1054,8 @@ KERNELS = {
         elu, clip, where, cast, zeros_like, ones_like, identity, stop_gradient,
         softmax, log_softmax, sum_like, broadcast_like, sum_, max_, min_, prod, argmax,
         argmin, count, reshape, reshape_like, transpose, expand_dims, squeeze, concatenate,
-        tile, untile, pad, getitem, getitem_grad, gather, gather_grad, one_hot, matmul,
+        tile, untile, pad, getitem, getitem_grad, gather, gather_grad, check_ids, one_hot,
+        matmul,
         random_uniform, random_normal, bernoulli_like, tanh_grad_scaled,
         sigmoid_grad_scaled, softmax_crossentropy, softmax_crossentropy_grad)},
 }
@@ -1059,5 +1063,5 @@ KERNELS = {
 # The kernels that may return (a view of) their first input: liveness must keep that
 # input's memory while the result is used. (transpose and getitem copy here.)
 for _name in ("reshape", "reshape_like", "expand_dims", "squeeze", "identity",
-              "stop_gradient", "sum_like", "broadcast_like"):
+              "stop_gradient", "sum_like", "broadcast_like", "check_ids"):
     KERNELS[_name].returns_view = True

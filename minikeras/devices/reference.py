@@ -40,13 +40,24 @@ def fits(out, shape, dtype) -> bool:
 
 
 def _ufunc_kernel(name: str, ufunc: np.ufunc):
-    """A NumPy ufunc as a kernel that may write into a given ``out`` buffer."""
+    """A NumPy ufunc as a kernel that may write into a given ``out`` buffer.
+
+    The buffer fits if it has the result's shape and the dtype the ufunc itself would
+    give: NumPy's own type resolution says so (bool for a comparison of floats, float64
+    for the square root of integers), remembered per input dtypes.
+    """
+    result_dtypes: dict[tuple, np.dtype] = {}
+
     def kernel(*arrays, out=None):
         if out is not None:
             shapes = [np.shape(a) for a in arrays]
             shape = shapes[0] if shapes.count(shapes[0]) == len(shapes) else \
                 np.broadcast_shapes(*shapes)
-            if fits(out, shape, np.result_type(*arrays)):
+            dtypes = tuple([a.dtype for a in arrays])  # the executor passes arrays
+            dtype = result_dtypes.get(dtypes)
+            if dtype is None:
+                dtype = result_dtypes[dtypes] = ufunc.resolve_dtypes((*dtypes, None))[-1]
+            if fits(out, shape, dtype):
                 return ufunc(*arrays, out=out)
         return ufunc(*arrays)
     kernel.__name__ = kernel.__qualname__ = name
@@ -190,14 +201,24 @@ def log_softmax(x, axis):
 
 
 # ---- broadcasting ----
+def broadcast_axes(g_shape, x_shape) -> tuple:
+    """The axes along which an array of ``x_shape`` was broadcast to ``g_shape``: the
+    leading ones it lacked, and those where it had size 1. (Summing a gradient of
+    ``g_shape`` over them gives one of ``x_shape``.)
+
+    >>> broadcast_axes((4, 2, 3), (2, 1))
+    (0, 2)
+    """
+    extra = len(g_shape) - len(x_shape)
+    return tuple(range(extra)) + tuple(i + extra for i, d in enumerate(x_shape)
+                                       if d == 1 and g_shape[i + extra] != 1)
+
+
 @kernel(returns_view=True)
 def sum_like(g, x):
     if g.shape == x.shape:
         return g
-    extra = g.ndim - x.ndim
-    axes = tuple(range(extra)) + tuple(i + extra for i, d in enumerate(x.shape)
-                                       if d == 1 and g.shape[i + extra] != 1)
-    return np.sum(g, axis=axes).reshape(x.shape)
+    return np.sum(g, axis=broadcast_axes(g.shape, x.shape)).reshape(x.shape)
 
 
 @kernel(returns_view=True)
@@ -316,6 +337,16 @@ def gather_grad(g, reference, indices):
     return out
 
 
+@kernel(returns_view=True)
+def check_ids(ids, num_ids, what):
+    """``ids`` itself, after checking that 0 <= id < num_ids for each one."""
+    if ids.size and (ids.min() < 0 or ids.max() >= num_ids):
+        position = tuple(int(i) for i in np.argwhere((ids < 0) | (ids >= num_ids))[0])
+        raise IndexError(f"{what} got id {ids[position]} at position {list(position)} (of "
+                         f"an array of shape {ids.shape}); valid ids are 0..{num_ids - 1}")
+    return ids
+
+
 @kernel
 def one_hot(indices, num_classes, dtype):
     out = np.zeros(indices.shape + (num_classes,), dtype)
@@ -361,34 +392,3 @@ def bernoulli_threshold(p: float) -> int:
 def random_bits16(rng, n: int) -> np.ndarray:
     """n random 16-bit integers from the generator's raw 64-bit stream."""
     return rng.bit_generator.random_raw((n + 3) // 4).view(np.uint16)[:n]
-
-
-# ---- fused optimizer steps (graph.InPlaceUpdate): they overwrite p and the slots ----
-# Each does exactly the arithmetic of the optimizer's symbolic update, in the same order,
-# so the fused and unfused paths give the same numbers.
-@kernel
-def sgd_momentum_step(p, m, g, lr, momentum, nesterov):
-    """m = momentum * m - lr * g; p += m (or p += momentum * m - lr * g, Nesterov)."""
-    step = lr * g
-    np.multiply(m, momentum, out=m)
-    np.subtract(m, step, out=m)
-    if nesterov:
-        p += momentum * m - step
-    else:
-        p += m
-
-
-@kernel
-def adam_step(p, m, v, g, alpha, beta_1, beta_2, epsilon):
-    """m += (g - m)(1 - b1); v += (g^2 - v)(1 - b2); p -= m * alpha / (sqrt(v) + eps)."""
-    m += (g - m) * (1 - beta_1)
-    v += (np.square(g) - v) * (1 - beta_2)
-    p -= m * alpha / (np.sqrt(v) + epsilon)
-
-
-@kernel
-def rmsprop_step(p, v, g, lr, rho, epsilon):
-    """v = rho v + (1 - rho) g^2; p -= lr * g / sqrt(v + eps)."""
-    np.multiply(v, rho, out=v)
-    v += (1 - rho) * np.square(g)
-    p -= lr * g / np.sqrt(v + epsilon)

@@ -1,4 +1,14 @@
 """Layers: the building blocks of models (``from minikeras.layers import Dense``)."""
+from minikeras.layers import (
+    convolutional,
+    convolutional_transpose,
+    core,
+    lambda_layer,
+    merge,
+    pooling,
+    reshaping,
+    separable,
+)
 from minikeras.layers.base import InputSpec, Layer  # noqa: F401
 from minikeras.layers.convolutional import (  # noqa: F401
     AtrousConvolution1D,
@@ -26,12 +36,12 @@ from minikeras.layers.core import (  # noqa: F401
     Flatten,
     Input,
     InputLayer,
-    Lambda,
     Masking,
     Permute,
     RepeatVector,
     Reshape,
 )
+from minikeras.layers.lambda_layer import Lambda  # noqa: F401
 from minikeras.layers.merge import (  # noqa: F401
     Add,
     Average,
@@ -94,21 +104,29 @@ from minikeras.layers.separable import (  # noqa: F401
     SeparableConvolution2D,
 )
 
+_MODULES = (core, lambda_layer, merge, convolutional, convolutional_transpose, separable,
+            pooling, reshaping)
+
 
 def get(name: str):
-    """The layer class called ``name`` (used when loading saved models)."""
-    from minikeras.layers import (
-        convolutional,
-        convolutional_transpose,
-        core,
-        merge,
-        pooling,
-        reshaping,
-        separable,
-    )
-    for module in (core, merge, convolutional, convolutional_transpose, separable, pooling,
-                   reshaping):
+    """The layer class called ``name`` (used when loading saved models).
+
+    >>> get("Dense")
+    <class 'minikeras.layers.core.Dense'>
+    """
+    for module in _MODULES:
         cls = getattr(module, name, None)
         if isinstance(cls, type) and issubclass(cls, Layer):
             return cls
     raise ValueError(f"unknown layer class {name!r}")
+
+
+def serialize(layer: Layer) -> dict:
+    """A layer (or a model inside a model) as a JSON-ready dict, in Keras 3's shape:
+    its class and its ``get_config()``.
+
+    >>> serialize(Dense(3))["class_name"], serialize(Dense(3))["config"]["units"]
+    ('Dense', 3)
+    """
+    return {"module": "minikeras.layers", "class_name": type(layer).__name__,
+            "config": layer.get_config(), "name": layer.name}

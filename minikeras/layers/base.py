@@ -38,7 +38,7 @@ from collections import defaultdict
 import numpy as np
 
 from minikeras import backend as K
-from minikeras import config
+from minikeras import config, initializers, regularizers
 from minikeras.ops import identity
 from minikeras.tensor import Constant, Origin, Tensor, Variable, format_shape
 
@@ -211,7 +211,6 @@ class Layer:
             name, shape, initializer = given["name"], given["shape"], given["initializer"]
             regularizer, trainable = given["regularizer"], given["trainable"]
             dtype, constraint = given["dtype"], given["constraint"]
-        from minikeras import initializers
         dtype = dtype or self.dtype
         if initializer is None:
             initializer = "glorot_uniform" if np.issubdtype(np.dtype(dtype), np.floating) \
@@ -222,7 +221,6 @@ class Layer:
                          name=f"{self.name}/{name or 'weight_' + str(len(self._own_weights))}")
         var.trainable = trainable
         var.constraint = constraint
-        from minikeras import regularizers
         var.regularizer = regularizers.get(regularizer)
         self._own_weights.append(var)
         return var

@@ -1,5 +1,5 @@
 """Core layers: Input, Dense, Activation, Dropout, Flatten, Reshape, Permute,
-RepeatVector, Lambda, Masking and Embedding.
+RepeatVector, Masking and Embedding (Lambda has a file of its own, lambda_layer.py).
 
 The seed's MNIST model is built from three of them:
 
@@ -17,10 +17,10 @@ import math
 
 import numpy as np
 
-from minikeras import activations, config, initializers, ops
+from minikeras import activations, config, initializers, ops, regularizers
 from minikeras import backend as K
 from minikeras.layers.base import InputSpec, Layer, Node
-from minikeras.tensor import format_shape
+from minikeras.tensor import Origin, format_shape
 
 
 class InputLayer(Layer):
@@ -164,8 +164,11 @@ class Dropout(Layer):
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if not 0.0 <= rate < 1.0:
-            raise ValueError(f"Dropout rate must be in [0, 1), got {rate}")
+        if isinstance(rate, (bool, np.bool_)) or not isinstance(rate, (int, float, np.number)) \
+                or not 0.0 <= rate < 1.0:
+            raise ValueError(f'layer "{self.name}": Dropout rate must be in [0, 1), got '
+                             f"{rate!r} (it is the fraction of the inputs to drop, a number)"
+                             f"\n  at {Origin.capture()}")
         if noise_shape is not None:
             raise NotImplementedError("Dropout(noise_shape=...) is not supported yet")
         self.rate, self.noise_shape, self.seed = float(rate), noise_shape, seed
@@ -228,12 +231,13 @@ class Reshape(Layer):
         if -1 in target:
             if None in sample_shape:
                 raise ValueError(f'layer "{self.name}": cannot infer -1 in {self.target_shape}'
-                                 f" from input sample shape {format_shape(sample_shape)}")
+                                 f" from input sample shape {format_shape(sample_shape)}"
+                                 f"\n  at {Origin.capture()}")
             known = math.prod(d for d in target if d != -1)
             target[target.index(-1)] = math.prod(sample_shape) // known
         if None not in sample_shape and math.prod(target) != math.prod(sample_shape):
             raise ValueError(f'layer "{self.name}": cannot reshape a sample of shape '
-                             f"{format_shape(sample_shape)} into {self.target_shape}")
+                             f"{format_shape(sample_shape)} into {self.target_shape}\n  at {Origin.capture()}")
         return tuple(target)
 
     def call(self, inputs):
@@ -285,36 +289,6 @@ class RepeatVector(Layer):
 
     def get_config(self) -> dict:
         return {**super().get_config(), "n": self.n}
-
-
-class Lambda(Layer):
-    """Wrap any function of tensors as a layer: ``Lambda(lambda x: x ** 2)``.
-
-    A saved Lambda stores the function's source code; loading it runs that code, so
-    ``load_model`` only does so with ``safe_mode=False``.
-
-    >>> import numpy as np
-    >>> Lambda(lambda x: x * 2)(np.array([1.0, 2.0]))
-    Array([2., 4.], dtype=float32)
-    """
-
-    def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
-        super().__init__(**kwargs)
-        self.function = function
-        self._output_shape = output_shape
-        self.mask = mask
-        self.arguments = dict(arguments or {})
-
-    def call(self, inputs):
-        return self.function(inputs, **self.arguments)
-
-    def compute_mask(self, inputs, mask=None):
-        return self.mask(inputs, mask) if callable(self.mask) else self.mask
-
-    def get_config(self) -> dict:
-        from minikeras.saving import serialize_function
-        return {**super().get_config(), "function": serialize_function(self.function),
-                "output_shape": self._output_shape, "arguments": self.arguments}
 
 
 class Masking(Layer):
@@ -380,6 +354,8 @@ class Embedding(Layer):
     def call(self, inputs):
         if np.dtype(inputs.dtype).kind not in "iu":
             inputs = ops.cast(inputs, "int64")
+        inputs = ops.check_ids(inputs, self.input_dim, f'layer "{self.name}" (Embedding, '
+                               f"input_dim={self.input_dim})")
         return ops.gather(self.embeddings, inputs)
 
     def compute_mask(self, inputs, mask=None):
@@ -394,10 +370,8 @@ class Embedding(Layer):
 
 
 def _regularizer(identifier):
-    from minikeras import regularizers
     return regularizers.get(identifier)
 
 
 def _serialize_regularizer(reg):
-    from minikeras import regularizers
     return regularizers.serialize(reg)

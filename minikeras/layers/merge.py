@@ -13,7 +13,7 @@ from functools import reduce
 from minikeras import ops
 from minikeras.axes import broadcast_shapes
 from minikeras.layers.base import Layer
-from minikeras.tensor import format_shape
+from minikeras.tensor import Origin, format_shape
 
 
 class Merge(Layer):
@@ -23,7 +23,7 @@ class Merge(Layer):
     >>> Add()([np.zeros(2), np.zeros(3)])
     Traceback (most recent call last):
     ...
-    ValueError: layer "add..." cannot combine inputs of shapes (2,), (3,)
+    ValueError: layer "add..." cannot combine inputs of shapes (2,), (3,)...
     """
 
     n_inputs: int | None = None  # exactly this many, when set
@@ -35,13 +35,14 @@ class Merge(Layer):
     def build(self, input_shape):
         if not isinstance(input_shape, (list, tuple)) or not input_shape or \
                 not isinstance(input_shape[0], (list, tuple)):
-            raise ValueError(f'layer "{self.name}" must be called on a list of tensors')
+            raise ValueError(f'layer "{self.name}" must be called on a list of tensors, got '
+                             f"{_describe(input_shape)}\n  at {Origin.capture()}")
         if self.n_inputs is not None and len(input_shape) != self.n_inputs:
             raise ValueError(f'layer "{self.name}" needs exactly {self.n_inputs} inputs, got '
-                             f"{len(input_shape)}")
+                             f"{len(input_shape)}\n  at {Origin.capture()}")
         if len(input_shape) < 2 and self.n_inputs is None:
             raise ValueError(f'layer "{self.name}" needs at least 2 inputs, got '
-                             f"{len(input_shape)}")
+                             f"{len(input_shape)}\n  at {Origin.capture()}")
         self._check_shapes(input_shape)
 
     def _check_shapes(self, shapes):
@@ -49,7 +50,8 @@ class Merge(Layer):
             broadcast_shapes(*shapes)
         except ValueError:
             raise ValueError(f'layer "{self.name}" cannot combine inputs of shapes '
-                             + ", ".join(format_shape(s) for s in shapes)) from None
+                             + ", ".join(format_shape(s) for s in shapes)
+                             + f"\n  at {Origin.capture()}") from None
 
     def call(self, inputs):
         return reduce(self.combine, inputs)
@@ -156,7 +158,8 @@ class Concatenate(Merge):
                                      in enumerate(zip(shapes[0], s)) if i != axis):
                 raise ValueError(f'layer "{self.name}" needs inputs that match except along '
                                  f"axis {self.axis}; got "
-                                 + ", ".join(format_shape(s) for s in shapes))
+                                 + ", ".join(format_shape(s) for s in shapes)
+                                 + f"\n  at {Origin.capture()}")
 
     def call(self, inputs):
         return ops.concatenate(list(inputs), axis=self.axis)
@@ -170,6 +173,14 @@ class Concatenate(Merge):
 
     def get_config(self) -> dict:
         return {**super().get_config(), "axis": self.axis}
+
+
+def _describe(input_shape) -> str:
+    """What a merge layer was called on, when it is not a list of tensors."""
+    if isinstance(input_shape, (list, tuple)) and input_shape and all(
+            d is None or isinstance(d, int) for d in input_shape):
+        return f"one tensor of shape {format_shape(input_shape)}"
+    return repr(input_shape)
 
 
 def add(inputs, **kwargs):

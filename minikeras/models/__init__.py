@@ -1,15 +1,9 @@
-"""Models: Sequential, the functional Model, saving and loading."""
-from minikeras.models.model import Model  # noqa: F401
+"""Models: Sequential, the functional Model, and how they are saved and rebuilt.
+
+Each model describes itself (``get_config``; ``serialize`` adds how it was built and
+compiled), ``loading.py`` rebuilds one from that description, and ``minikeras.saving``
+only reads and writes the files.
+"""
+from minikeras.models.loading import load_model, model_from_config, save_model  # noqa: F401
+from minikeras.models.model import Model, serialize  # noqa: F401
 from minikeras.models.sequential import Sequential  # noqa: F401
-
-
-def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
-    """Load a model saved with ``model.save`` (a .keras zip; no code runs unless
-    ``safe_mode=False`` and the model has Lambda layers)."""
-    from minikeras.saving import load_model as _load
-    return _load(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
-
-
-def save_model(model, filepath, overwrite=True):
-    from minikeras.saving import save_model as _save
-    _save(model, filepath, overwrite=overwrite)

@@ -13,7 +13,52 @@ from minikeras import config
 from minikeras.tensor import format_shape
 
 
-def to_arrays(x, model, what: str = "x") -> list[np.ndarray]:
+def whole_number(value, name: str, where, minimum: int = 1) -> int:
+    """An argument such as ``batch_size`` or ``epochs``: a whole number >= ``minimum``.
+
+    >>> whole_number(32, "batch_size", None)
+    32
+    >>> whole_number(2.5, "batch_size", None)
+    Traceback (most recent call last):
+    ...
+    ValueError: batch_size must be a whole number >= 1, got 2.5 (float)...
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
+            or value < minimum:
+        raise ValueError(f"{name} must be a whole number >= {minimum}, got {value!r} "
+                         f"({type(value).__name__})\n  at {where}")
+    return int(value)
+
+
+def verbosity(value, where) -> int:
+    """``verbose``: 'auto' (= 1), 0 (silent), 1 (a progress bar) or 2 (a line per epoch)."""
+    if isinstance(value, str) and value == "auto":
+        return 1
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
+            or value not in (0, 1, 2):
+        raise ValueError(f"verbose must be 'auto', 0 (silent), 1 (a progress bar) or 2 (one "
+                         f"line per epoch), got {value!r}\n  at {where}")
+    return int(value)
+
+
+def _as_batch_array(value, what: str, where) -> np.ndarray:
+    """One array with a batch axis; ragged lists and bare numbers are clear errors."""
+    try:
+        array = np.asarray(value)
+    except ValueError as e:  # NumPy 2: "inhomogeneous shape"
+        raise ValueError(f"{what} is a ragged list (its rows differ in length), so it is not "
+                         f"an array: every sample must have the same shape ({e})\n"
+                         f"  at {where}") from None
+    if array.ndim == 0:
+        raise ValueError(f"{what} must be an array with one row per sample (a batch axis "
+                         f"first), got the single value {value!r}\n  at {where}")
+    if array.dtype == object:
+        raise ValueError(f"{what} holds Python objects (such as None), not numbers\n"
+                         f"  at {where}")
+    return array
+
+
+def to_arrays(x, model, what: str = "x", where=None) -> list[np.ndarray]:
     """One array per model input: x may be an array, a list of arrays, or a dict by name."""
     if x is None:
         raise ValueError(f"{what} is missing")
@@ -23,12 +68,14 @@ def to_arrays(x, model, what: str = "x") -> list[np.ndarray]:
             raise ValueError(f"{what} given as a dict, but the model's inputs are not known yet")
         missing = [n for n in names if n not in x]
         if missing:
-            raise ValueError(f"{what} has no entry for input(s) {missing}")
+            raise ValueError(f"{what} has no entry for input(s) {missing}; the model's "
+                             f"inputs are {names}\n  at {where}")
         x = [x[n] for n in names]
     elif not isinstance(x, (list, tuple)) or (names is not None and len(names) == 1 and
                                               not _is_list_of_arrays(x)):
         x = [x]
-    arrays = [np.asarray(a) for a in x]
+    arrays = [_as_batch_array(a, what if len(x) == 1 else f"{what}[{i}]", where)
+              for i, a in enumerate(x)]
     if len({len(a) for a in arrays}) > 1:
         raise ValueError(f"the arrays in {what} have different numbers of samples: "
                          f"{[len(a) for a in arrays]}")
@@ -64,24 +111,32 @@ def _first_reader(model, tensor) -> str:
     return tensor._keras_history[0].name
 
 
-def to_target_arrays(y, model) -> list[np.ndarray]:
+def to_target_arrays(y, model, where=None) -> list[np.ndarray]:
     """One float array per output; a (n,) target for a (None, 1) output becomes (n, 1)."""
     names = model.output_names
     if isinstance(y, dict):
+        missing = [n for n in names if n not in y]
+        unknown = [k for k in y if k not in names]
+        if missing or unknown:
+            problems = ([f"no entry for {missing}"] if missing else []) + \
+                ([f"entries for unknown outputs {unknown}"] if unknown else [])
+            raise ValueError(f"y must have one entry per output, by name (the outputs are "
+                             f"{names}); it has {' and '.join(problems)}\n  at {where}")
         y = [y[n] for n in names]
     elif not isinstance(y, (list, tuple)) or len(names) == 1:
         y = [y]
+    if len(y) != len(names):
+        raise ValueError(f"the model has {len(names)} output(s) {names} but {len(y)} target "
+                         f"arrays were given\n  at {where}")
     arrays = []
-    for a, out in zip(y, model.outputs):
-        a = np.asarray(a)
+    for i, (a, out) in enumerate(zip(y, model.outputs)):
+        a = _as_batch_array(a, "y" if len(names) == 1 else f"y[{i}] (output {names[i]!r})",
+                            where)
         if a.dtype.kind not in "biuf":
-            raise ValueError(f"targets must be numbers, got dtype {a.dtype}")
+            raise ValueError(f"targets must be numbers, got dtype {a.dtype}\n  at {where}")
         if a.ndim == out.ndim - 1 and out.shape[-1] == 1:
             a = a[..., None]
         arrays.append(a.astype(config.floatx(), copy=False))
-    if len(arrays) != len(names):
-        raise ValueError(f"the model has {len(names)} outputs but {len(arrays)} target arrays "
-                         f"were given")
     return arrays
 
 

@@ -20,8 +20,13 @@ layer returns remembers which layer call (``Node``) made it.
 """
 from __future__ import annotations
 
+import numpy as np
+
+from minikeras import config, saving
+from minikeras.layers import serialize as serialize_layer
 from minikeras.layers.base import Layer, Node, nest_flatten, nest_map
-from minikeras.layers.core import InputLayer
+from minikeras.layers.core import Input, InputLayer
+from minikeras.models.summary import format_summary
 from minikeras.models.training import Trainer
 from minikeras.tensor import Tensor
 
@@ -36,6 +41,8 @@ class Model(Trainer, Layer):
     >>> model.predict(np.ones((1, 3)), verbose=0)
     array([[3., 3.]], dtype=float32)
     """
+
+    _is_sequential = False  # Sequential says True
 
     def __init__(self, inputs=None, outputs=None, name=None, **kwargs):
         Layer.__init__(self, name=name, **kwargs)
@@ -113,7 +120,6 @@ class Model(Trainer, Layer):
         """Subclassed models learn their input shape from the first data they see."""
         if self.built and self._is_graph_network:
             return
-        from minikeras.layers.core import Input
         inputs = [Input(shape=a.shape[1:], dtype=_input_dtype(a)) for a in arrays]
         structure = inputs[0] if len(inputs) == 1 else inputs
         outputs = self.call(structure)
@@ -124,7 +130,6 @@ class Model(Trainer, Layer):
     def build(self, input_shape) -> None:
         if self._is_graph_network:
             return
-        import numpy as np
         shapes = input_shape if isinstance(input_shape, list) else [input_shape]
         self._ensure_built_from_data([np.empty([1 if d is None else d for d in s])
                                       for s in shapes])
@@ -165,18 +170,103 @@ class Model(Trainer, Layer):
 
     def summary(self, line_length=None, positions=None, print_fn=None) -> None:
         """Print the table of layers, output shapes and parameter counts (as Keras 3)."""
-        from minikeras.models.summary import format_summary
         (print_fn or print)(format_summary(self, line_length))
 
+    def _is_subclassed(self) -> bool:
+        """Written as a subclass with its own ``call``, rather than wired from layers."""
+        return not self._is_sequential and not self._is_graph_network
+
+    # ---- configuration and files ----
     def get_config(self) -> dict:
-        from minikeras.saving import functional_config
-        return functional_config(self)
+        """A functional model: its layers, each with the calls that wire it (inbound
+        nodes), and which tensors are the model's inputs and outputs. A subclassed model:
+        its name (override ``get_config`` to add the arguments of your ``__init__``)."""
+        if not self._is_graph_network:
+            return {"name": self.name}
+        numbers = _node_numbers(self)
+
+        def ref(t):
+            layer, node_index, tensor_index = t._keras_history
+            return [layer.name, numbers[(id(layer), node_index)], tensor_index]
+
+        def structure(s):
+            if isinstance(s, (list, tuple)):
+                return [structure(x) for x in s]
+            return {"__tensor__": ref(s)}
+
+        layers = []
+        for layer in self.layers:
+            entry = serialize_layer(layer)
+            entry["inbound_nodes"] = [{"args": structure(n.inputs),
+                                       "kwargs": _plain_kwargs(n.kwargs)}
+                                      for n in self._nodes if n.layer is layer]
+            layers.append(entry)
+        return {"name": self.name, "trainable": self.trainable, "layers": layers,
+                "input_layers": structure(self._input_structure),
+                "output_layers": structure(self._output_structure)}
+
+    def get_build_config(self) -> dict | None:
+        """The input shapes a subclassed model was built for (to build it again)."""
+        return {"input_shapes": [list(t.shape) for t in self.inputs]} if self.built else None
+
+    def save(self, filepath, overwrite=True, **kwargs) -> None:
+        """Save architecture, weights and compile settings to a ``.keras`` zip file."""
+        filepath = saving.check_model_path(filepath, overwrite)
+        if not self.built:
+            raise ValueError(f'model "{self.name}" has no weights yet: build it (give an '
+                             f"input shape or call it on data) before saving")
+        saving.write_model_file(filepath, serialize(self), self.get_weights(), overwrite)
+
+    def save_weights(self, filepath, overwrite=True) -> None:
+        """Save only the weights, to a ``.weights.npz`` file (in ``model.weights`` order)."""
+        saving.write_weights_file(filepath, self.get_weights(), overwrite)
+
+    def load_weights(self, filepath) -> None:
+        self.set_weights(saving.read_weights_file(filepath))
+
+
+def serialize(model: Model) -> dict:
+    """The model as a JSON-ready dict, in Keras 3's shape: its class, ``get_config()``,
+    and (when there is one) how it was built and compiled. ``loading.model_from_config``
+    reverses it.
+
+    >>> from minikeras.layers import Dense
+    >>> from minikeras.models import Sequential
+    >>> entry = serialize(Sequential([Dense(2, input_shape=(3,))], name="tiny"))
+    >>> entry["class_name"], [layer["class_name"] for layer in entry["config"]["layers"]]
+    ('Sequential', ['InputLayer', 'Dense'])
+    """
+    entry = {"module": "minikeras.models", "class_name": type(model).__name__,
+             "config": model.get_config()}
+    if model._is_subclassed():
+        entry["build_config"] = model.get_build_config()
+    if model.compiled:
+        entry["compile_config"] = model.get_compile_config()
+    return entry
+
+
+def _node_numbers(model) -> dict:
+    """Number each layer's calls that belong to this model 0, 1, ... (as saved)."""
+    numbers, counts = {}, {}
+    for layer in (t._keras_history[0] for t in model.inputs):
+        numbers[(id(layer), 0)] = 0
+        counts[id(layer)] = 1
+    for node in model._nodes:
+        layer = node.layer
+        index = layer._inbound_nodes.index(node)
+        numbers[(id(layer), index)] = counts.get(id(layer), 0)
+        counts[id(layer)] = counts.get(id(layer), 0) + 1
+    return numbers
+
+
+def _plain_kwargs(kwargs: dict) -> dict:
+    return {k: v for k, v in kwargs.items()
+            if k not in ("training", "mask") and isinstance(v, (int, float, str, bool))}
 
 
 def _input_dtype(array) -> str:
     """The dtype of an Input made from data: floatx whatever the data's dtype, as Keras
     builds it (integer pixels are cast when fed; an Embedding casts ids back to ints)."""
-    from minikeras import config
     return config.floatx()
 
 

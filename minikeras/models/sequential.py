@@ -14,9 +14,10 @@ built when it first sees data.
 """
 from __future__ import annotations
 
+from minikeras.layers import serialize as serialize_layer
 from minikeras.layers.base import Layer
 from minikeras.layers.core import Input, InputLayer
-from minikeras.models.model import Model
+from minikeras.models.model import Model, _input_dtype
 from minikeras.tensor import Tensor
 
 
@@ -28,6 +29,8 @@ class Sequential(Model):
     >>> model.count_params(), model.output_shape
     (21, (None, 1))
     """
+
+    _is_sequential = True
 
     def __init__(self, layers=None, name=None, **kwargs):
         super().__init__(name=name, **kwargs)
@@ -83,7 +86,6 @@ class Sequential(Model):
             return
         if len(arrays) != 1:
             raise ValueError("a Sequential model takes exactly one input array")
-        from minikeras.models.model import _input_dtype
         self._input_layer = Input(shape=arrays[0].shape[1:],
                                   dtype=_input_dtype(arrays[0]))._keras_history[0]
         self._rebuild()
@@ -98,5 +100,7 @@ class Sequential(Model):
         return list(self._stack)
 
     def get_config(self) -> dict:
-        from minikeras.saving import sequential_config
-        return sequential_config(self)
+        """Its name and its layers, the Input first (when it has one)."""
+        layers = [] if self._input_layer is None else [serialize_layer(self._input_layer)]
+        layers += [serialize_layer(layer) for layer in self.layers]
+        return {"name": self.name, "trainable": self.trainable, "layers": layers}

@@ -50,8 +50,7 @@ def _row(cells, widths, aligns) -> str:
 
 
 def format_summary(model, line_length=None) -> str:
-    from minikeras.models.sequential import Sequential
-    sequential = isinstance(model, Sequential) or not getattr(model, "_is_graph_network", False)
+    sequential = model._is_sequential or not model._is_graph_network
     headers = ["Layer (type)", "Output Shape", "Param #"] + ([] if sequential else
                                                              ["Connected to"])
     aligns = ["<", "<", ">", "<"]

@@ -22,15 +22,21 @@ import warnings
 import numpy as np
 
 from minikeras import backend as K
-from minikeras import config, kernels
+from minikeras import config, losses, optimizers
+from minikeras import metrics as metrics_module
+from minikeras.callbacks import CallbackList, History
 from minikeras.models.data import (
     batches,
     check_inputs,
     split_validation,
     to_arrays,
     to_target_arrays,
+    verbosity,
+    whole_number,
 )
+from minikeras.rng import new_generator
 from minikeras.tensor import Origin, format_shape
+from minikeras.utils.progbar import Progbar
 
 
 class Trainer:
@@ -47,8 +53,6 @@ class Trainer:
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
                 weighted_metrics=None, class_mode=None, **kwargs) -> None:
         """Choose the optimizer, the loss (one per output, or one for all) and metrics."""
-        from minikeras import losses, optimizers
-        from minikeras import metrics as metrics_module
         if class_mode is not None:
             warnings.warn("compile(class_mode=...) is a Keras 1 argument and has no effect "
                           "(the loss decides how classes are treated)", DeprecationWarning,
@@ -103,8 +107,6 @@ class Trainer:
 
     def _build_objective(self, training: bool, target_ndims):
         """(inputs + targets, loss, metric names, metric tensors) for train or test."""
-        from minikeras import losses
-        from minikeras import metrics as metrics_module
         for layer in [self, *self._all_layers()]:
             layer._losses.clear()  # as Keras 3: a layer's losses are those of its last call
         outputs = self.symbolic_outputs(training=training)
@@ -141,8 +143,7 @@ class Trainer:
         key = ("train", tuple(target_ndims))
         if key not in self._functions:
             targets, loss, names, values = self._build_objective(True, target_ndims)
-            updates = self.optimizer.get_updates(loss, self.trainable_weights,
-                                                 fused=kernels.fusion_enabled())
+            updates = self.optimizer.get_updates(loss, self.trainable_weights)
             updates += [u for layer in self._all_layers() for u in layer._updates]
             fn = K.function(self.inputs + targets, [loss, *values], updates, name="train")
             self._functions[key] = (fn, ["loss", *names])
@@ -173,15 +174,21 @@ class Trainer:
         return out
 
     # ---------------------------------------------------------------- data in
-    def _prepare(self, x, y=None):
+    def _prepare(self, x, y=None, what: str = "fit", names=("x", "y")):
+        """Arrays for ``what`` (fit, evaluate, predict...), checked against the model.
+        Only predict accepts 0 samples (and gives 0 rows back)."""
         where = Origin.capture()
-        xs = to_arrays(x, self, "x")
+        xs = to_arrays(x, self, names[0], where)
         self._ensure_built_from_data(xs)
         check_inputs(self, xs, where)
-        ys = to_target_arrays(y, self) if y is not None else None
+        ys = to_target_arrays(y, self, where) if y is not None else None
         if ys is not None and len(ys[0]) != len(xs[0]):
-            raise ValueError(f"x and y have different numbers of samples: {len(xs[0])} and "
-                             f"{len(ys[0])}\n  at {where}")
+            raise ValueError(f"{names[0]} and {names[1]} have different numbers of samples: "
+                             f"{len(xs[0])} and {len(ys[0])}\n  at {where}")
+        if not len(xs[0]) and not what.startswith("predict"):
+            raise ValueError(f"{what} got {names[0]} with 0 samples: there is nothing to "
+                             f"{'train on' if 'train' in what or what == 'fit' else 'evaluate'}"
+                             f"\n  at {where}")
         if ys is not None and self.compiled:
             self._check_targets(ys, where)
         return xs, ys
@@ -191,6 +198,9 @@ class Trainer:
         own loss function may want other targets; sparse losses take class ids)."""
         specs = self._per_output(self.loss, self.output_names, "loss")
         for y, out, spec, name in zip(ys, self.outputs, specs, self.output_names):
+            if isinstance(spec, str) and "sparse" in spec:
+                _check_class_ids(y, out.shape[-1], f'the targets for output "{name}" '
+                                 f"(loss {spec})", where)
             if not isinstance(spec, str) or "sparse" in spec:
                 continue
             if y.ndim != out.ndim or any(s is not None and s != d
@@ -210,20 +220,36 @@ class Trainer:
         ``validation_split`` holds out the *last* fraction of the samples (taken before
         shuffling) and reports ``val_`` metrics on it after each epoch. Returns a History.
         """
-        from minikeras.callbacks import CallbackList, History
         self._require_compiled("training it")
+        where = Origin.capture()
         if nb_epoch is not None:  # Keras 1
             epochs = nb_epoch
         if class_weight is not None or sample_weight is not None:
             raise NotImplementedError("class_weight and sample_weight are not supported yet")
+        if steps_per_epoch is not None or validation_steps is not None:
+            raise NotImplementedError("steps_per_epoch and validation_steps are not supported "
+                                      "yet: an epoch is one pass over x")
         if y is None:
-            raise ValueError("fit needs targets y")
-        batch_size = batch_size or 32
-        verbose = 1 if verbose == "auto" else int(verbose)
+            raise ValueError(f"fit needs targets y\n  at {where}")
+        batch_size = 32 if batch_size is None else whole_number(batch_size, "batch_size", where)
+        epochs = whole_number(epochs, "epochs", where, minimum=0)
+        initial_epoch = whole_number(initial_epoch, "initial_epoch", where, minimum=0)
+        validation_freq = whole_number(validation_freq, "validation_freq", where)
+        if validation_batch_size is not None:
+            validation_batch_size = whole_number(validation_batch_size,
+                                                 "validation_batch_size", where)
+        verbose = verbosity(verbose, where)
         xs, ys = self._prepare(x, y)
         if validation_data is not None:
-            vx, vy = validation_data[0], validation_data[1]
-            val = self._prepare(vx, vy)
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+                n = len(validation_data) if isinstance(validation_data, (tuple, list)) else 0
+                got = (f"a {type(validation_data).__name__} of {n} item{'s' * (n != 1)}"
+                       if isinstance(validation_data, (tuple, list)) else
+                       f"a {type(validation_data).__name__}")
+                raise ValueError(f"validation_data must be a tuple (x_val, y_val), got {got}"
+                                 f"\n  at {where}")
+            val = self._prepare(*validation_data, what="validation",
+                                names=("validation_data[0]", "validation_data[1]"))
         elif validation_split:
             xs, ys, val = split_validation(xs, ys, validation_split)
         else:
@@ -281,15 +307,16 @@ class Trainer:
                  steps=None, callbacks=None, return_dict=False):
         """The loss (and metrics) on (x, y): a scalar without metrics, else a list."""
         self._require_compiled("evaluating it")
-        xs, ys = self._prepare(x, y)
-        if ys is None:
-            raise ValueError("evaluate needs targets y")
-        values = self._evaluate_arrays(xs, ys, batch_size or 32)
+        where = Origin.capture()
+        batch_size = 32 if batch_size is None else whole_number(batch_size, "batch_size", where)
+        verbose = verbosity(verbose, where)
+        if y is None:
+            raise ValueError(f"evaluate needs targets y\n  at {where}")
+        xs, ys = self._prepare(x, y, what="evaluate")
+        values = self._evaluate_arrays(xs, ys, batch_size)
         names = self._test_function([a.ndim for a in ys])[1]
-        verbose = 1 if verbose == "auto" else int(verbose)
         if verbose:
-            from minikeras.utils.progbar import Progbar
-            n_steps = math.ceil(len(xs[0]) / (batch_size or 32))
+            n_steps = math.ceil(len(xs[0]) / batch_size)
             Progbar(n_steps, verbose=verbose).update(n_steps, list(zip(names, values)),
                                                      finalize=True)
         if return_dict:
@@ -298,10 +325,13 @@ class Trainer:
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """The model's outputs for x, computed batch by batch with dropout off."""
-        xs, _ = self._prepare(x)
+        where = Origin.capture()
+        batch_size = 32 if batch_size is None else whole_number(batch_size, "batch_size", where)
+        verbosity(verbose, where)
+        xs, _ = self._prepare(x, what="predict")
         fn = self._predict_function()
         n = len(xs[0])
-        chunks = [fn([a[index] for a in xs]) for index, _ in batches(n, batch_size or 32, None)]
+        chunks = [fn([a[index] for a in xs]) for index, _ in batches(n, batch_size, None)]
         if not chunks:
             outs = [np.zeros((0, *t.shape[1:]), t.dtype) for t in self.outputs]
         else:
@@ -312,36 +342,49 @@ class Trainer:
                        reset_metrics=True, return_dict=False):
         """One gradient update on exactly this batch; returns its loss (and metrics)."""
         self._require_compiled("training it")
-        xs, ys = self._prepare(x, y)
+        if y is None:
+            raise ValueError(f"train_on_batch needs targets y\n  at {Origin.capture()}")
+        xs, ys = self._prepare(x, y, what="train_on_batch")
         fn, names = self._train_function([a.ndim for a in ys])
         values = [float(v) for v in fn(xs + ys)]
         return _result(names, values, return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         self._require_compiled("evaluating it")
-        xs, ys = self._prepare(x, y)
+        if y is None:
+            raise ValueError(f"test_on_batch needs targets y\n  at {Origin.capture()}")
+        xs, ys = self._prepare(x, y, what="test_on_batch")
         fn, names = self._test_function([a.ndim for a in ys])
         values = [float(v) for v in fn(xs + ys)]
         return _result(names, values, return_dict)
 
     def predict_on_batch(self, x):
-        xs, _ = self._prepare(x)
+        xs, _ = self._prepare(x, what="predict_on_batch")
         outs = self._predict_function()(xs)
         return outs[0] if len(outs) == 1 else outs
 
-    # ---------------------------------------------------------------- saving
-    def save(self, filepath, overwrite=True, **kwargs) -> None:
-        """Save architecture, weights and compile settings to a ``.keras`` zip file."""
-        from minikeras.saving import save_model
-        save_model(self, filepath, overwrite=overwrite)
+    # ---------------------------------------------------------------- compile settings
+    def get_compile_config(self) -> dict:
+        """What ``compile`` was given, JSON-ready (the optimizer with its settings; losses
+        and metrics by name), so that ``compile_from_config`` can compile a copy."""
+        def plain(spec):
+            if spec is None or isinstance(spec, (str, int, float)):
+                return spec
+            if isinstance(spec, (list, tuple)):
+                return [plain(s) for s in spec]
+            if isinstance(spec, dict):
+                return {k: plain(v) for k, v in spec.items()}
+            return getattr(spec, "name", None) or getattr(spec, "__name__", None)
 
-    def save_weights(self, filepath, overwrite=True) -> None:
-        from minikeras.saving import save_weights
-        save_weights(self, filepath, overwrite=overwrite)
+        return {"optimizer": optimizers.serialize(self.optimizer), "loss": plain(self.loss),
+                "metrics": plain(self._metrics_spec), "loss_weights": plain(self._loss_weights)}
 
-    def load_weights(self, filepath) -> None:
-        from minikeras.saving import load_weights
-        load_weights(self, filepath)
+    def compile_from_config(self, config: dict) -> None:
+        """Compile as ``get_compile_config`` describes (a fresh optimizer with the same
+        settings)."""
+        self.compile(optimizer=optimizers.deserialize(config["optimizer"]),
+                     loss=config["loss"], metrics=config["metrics"],
+                     loss_weights=config["loss_weights"])
 
 
 def _flat_names(metrics) -> list:
@@ -350,6 +393,19 @@ def _flat_names(metrics) -> list:
         return [] if metrics is None else [metrics]
     items = metrics.values() if isinstance(metrics, dict) else metrics
     return [m for item in items for m in _flat_names(item)]
+
+
+def _check_class_ids(y, n_classes, what: str, where) -> None:
+    """Sparse targets are class ids: whole numbers 0..n_classes-1 (a negative one would
+    pick a class from the end)."""
+    if n_classes is None or not y.size:
+        return
+    bad = (y < 0) | (y >= n_classes) | (y != np.floor(y))
+    if bad.any():
+        position = [int(i) for i in np.argwhere(bad)[0]]
+        raise ValueError(f"{what} are class ids, but hold {y[tuple(position)]:g} at position "
+                         f"{position}; valid ids are the whole numbers 0..{n_classes - 1}"
+                         f"\n  at {where}")
 
 
 def _sorted_logs(names, values) -> dict:
@@ -364,14 +420,12 @@ def _result(names, values, return_dict):
 
 
 def _shuffle_generator() -> np.random.Generator:
-    from minikeras.ops.random import new_generator
     return new_generator()
 
 
 def _epoch_bar(verbose, epoch, epochs, steps):
     if not verbose:
         return None
-    from minikeras.utils.progbar import Progbar
     if epochs > 1:  # as Keras's ProgbarLogger
         print(f"Epoch {epoch + 1}/{epochs}")
     return Progbar(steps, verbose=verbose)

@@ -7,6 +7,7 @@ from minikeras.ops.activations import (  # noqa: F401
     hard_sigmoid,
     log_softmax,
     relu,
+    relu_options,
     selu,
     sigmoid,
     sigmoid_grad,
@@ -19,6 +20,11 @@ from minikeras.ops.activations import (  # noqa: F401
 from minikeras.ops.broadcast import broadcast_like, sum_like, unbroadcast  # noqa: F401
 from minikeras.ops.convolution import conv, conv_kernel_grad, conv_transpose, depthwise_conv  # noqa: F401
 from minikeras.ops.core import REGISTRY, Op, ShapeError, as_tensor, as_tensors  # noqa: F401
+from minikeras.ops.crossentropy import (  # noqa: F401
+    binary_crossentropy,
+    categorical_crossentropy,
+    sparse_categorical_crossentropy,
+)
 from minikeras.ops.elementwise import (  # noqa: F401
     abs,
     add,
@@ -51,12 +57,7 @@ from minikeras.ops.elementwise import (  # noqa: F401
     where,
     zeros_like,
 )
-from minikeras.ops.linalg import batch_dot, dot, matmul  # noqa: F401
-from minikeras.ops.losses import (  # noqa: F401
-    binary_crossentropy,
-    categorical_crossentropy,
-    sparse_categorical_crossentropy,
-)
+from minikeras.ops.linalg import batch_dot, dot, l2_normalize, matmul  # noqa: F401
 from minikeras.ops.pooling import (  # noqa: F401
     avg_pool,
     avg_pool_grad,
@@ -68,6 +69,7 @@ from minikeras.ops.random import bernoulli_like, dropout, random_normal, random_
 from minikeras.ops.reductions import argmax, argmin, count, max, mean, min, prod, std, sum, var  # noqa: F401
 from minikeras.ops.shapes import (  # noqa: F401
     batch_flatten,
+    check_ids,
     concatenate,
     expand_dims,
     flatten,

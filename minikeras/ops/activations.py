@@ -118,3 +118,17 @@ def softsign(x) -> Tensor:
 def hard_sigmoid(x) -> Tensor:
     """A piecewise-linear sigmoid, as Keras 3 defines it: relu6(x + 3) / 6."""
     return clip(x / 6.0 + 0.5, 0.0, 1.0)
+
+
+def relu_options(x, negative_slope: float = 0.0, max_value: float | None = None,
+                 threshold: float = 0.0) -> Tensor:
+    """ReLU with Keras's three options: values above ``threshold`` pass through (capped at
+    ``max_value``); values below it become ``negative_slope * (x - threshold)``. (Keras 3
+    names this ``activations.relu``; Keras 2's ``K.relu`` calls the slope ``alpha``.)"""
+    (x,) = as_tensors(x)
+    y = where(greater(x, threshold), x, 0.0) if threshold != 0.0 else relu(x)
+    if max_value is not None:
+        y = clip(y, 0.0, float(max_value))
+    if negative_slope != 0.0:
+        y = y - negative_slope * relu(threshold - x)
+    return y

@@ -20,6 +20,7 @@ from collections.abc import Callable
 import numpy as np
 
 from minikeras import config
+from minikeras.axes import broadcast_shapes
 from minikeras.tensor import Constant, Origin, Tensor, format_shape
 
 REGISTRY: dict[str, Op] = {}
@@ -114,7 +115,6 @@ def floating(x: Tensor, **attrs):
 
 def broadcasting(*xs: Tensor, **attrs):
     """Elementwise on several inputs: NumPy broadcasting, NumPy type promotion."""
-    from minikeras.axes import broadcast_shapes
     try:
         shape = broadcast_shapes(*(x.shape for x in xs))
     except ValueError:

@@ -13,6 +13,7 @@ import numpy as np
 from minikeras.axes import broadcast_shapes, normalize_axis
 from minikeras.ops.broadcast import unbroadcast
 from minikeras.ops.core import Op, ShapeError, Tensor, as_tensors, format_shape
+from minikeras.ops.elementwise import maximum, sqrt, square
 from minikeras.ops.reductions import sum
 from minikeras.ops.shapes import expand_dims, reshape, squeeze, swap_last_two, transpose
 
@@ -108,3 +109,18 @@ def batch_dot(x, y, axes=None) -> Tensor:
     if y.ndim == 2:
         out = squeeze(out, -1)
     return out
+
+
+def l2_normalize(x, axis, epsilon: float) -> Tensor:
+    """``x / sqrt(max(sum(x^2), epsilon))`` along ``axis``: unit vectors, and a zero vector
+    stays zero (with a zero, not NaN, gradient).
+
+    ``epsilon`` bounds the squared norm from below. Keras 2's ``K.l2_normalize`` uses
+    ``K.epsilon()``; Keras 3's losses and metrics (cosine similarity) use its square.
+
+    >>> import minikeras.backend as K
+    >>> K.eval(l2_normalize(K.constant([3.0, 4.0]), -1, 1e-7))
+    array([0.6, 0.8], dtype=float32)
+    """
+    (x,) = as_tensors(x)
+    return x / sqrt(maximum(sum(square(x), axis=axis, keepdims=True), epsilon))

@@ -1,7 +1,8 @@
 """Random ops and dropout. Every random node owns a NumPy generator, seeded reproducibly.
 
 ``set_seed(n)`` makes every random node created afterwards (weights' initial values are
-drawn by initializers from the same source) repeat exactly from run to run.
+drawn by initializers from the same source, ``minikeras.rng``) repeat exactly from run to
+run.
 
 >>> import minikeras.backend as K
 >>> from minikeras.ops.random import set_seed
@@ -13,26 +14,9 @@ array([[2., 0., 2., 0.],
 """
 from __future__ import annotations
 
-import numpy as np
-
 from minikeras import config
 from minikeras.ops.core import Op, ShapeError, Tensor, as_tensors, format_shape
-
-_seeds = np.random.SeedSequence()
-
-
-def set_seed(seed: int) -> None:
-    """Restart the stream of seeds that new random nodes and initializers draw from."""
-    global _seeds
-    _seeds = np.random.SeedSequence(int(seed))
-
-
-def new_generator(seed: int | None = None) -> np.random.Generator:
-    """A generator of its own: from ``seed`` if given, else the next from ``set_seed``'s."""
-    if seed is not None:
-        return np.random.default_rng(int(seed))
-    (child,) = _seeds.spawn(1)
-    return np.random.default_rng(child)
+from minikeras.rng import new_generator, set_seed  # noqa: F401  (set_seed: for K users)
 
 
 def _static_shape(shape, dtype, **attrs):

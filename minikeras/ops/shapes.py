@@ -15,6 +15,7 @@ import math
 
 import numpy as np
 
+from minikeras import config
 from minikeras.axes import normalize_axis
 from minikeras.ops.core import Op, ShapeError, Tensor, as_tensors, format_shape
 
@@ -302,13 +303,32 @@ def gather_grad(g, reference, indices) -> Tensor:
     return _GATHER_GRAD(g, reference, indices)
 
 
+_CHECK_IDS = Op("check_ids", lambda ids, num_ids, what: (ids.shape, ids.dtype))
+
+
+def check_ids(ids, num_ids: int, what: str) -> Tensor:
+    """``ids`` unchanged, once each is checked to be a valid id: 0 <= id < ``num_ids``.
+
+    Embedding (rows of its table) and the sparse crossentropy (classes) put it before
+    gather and one_hot, which would otherwise read a negative id from the end, as NumPy
+    does. ``what`` says who is checking, for the error: ``'layer "embedding"'``.
+
+    >>> import minikeras.backend as K
+    >>> K.eval(check_ids(K.constant([3, 0], dtype="int64"), 4, "a test"))
+    array([3, 0])
+    """
+    (ids,) = as_tensors(ids)
+    if np.dtype(ids.dtype).kind not in "iu":
+        raise ShapeError(f"{what}: ids must be integers, got dtype {ids.dtype}")
+    return _CHECK_IDS(ids, num_ids=int(num_ids), what=what)
+
+
 _ONE_HOT = Op("one_hot", lambda indices, num_classes, dtype:
               (indices.shape + (num_classes,), dtype))
 
 
 def one_hot(indices, num_classes: int, dtype=None) -> Tensor:
     """Integer class ids -> rows with a single 1 (no gradient)."""
-    from minikeras import config
     if not isinstance(indices, Tensor):
         indices = as_tensors(np.asarray(indices, dtype="int64"))[0]
     return _ONE_HOT(indices, num_classes=int(num_classes), dtype=dtype or config.floatx())

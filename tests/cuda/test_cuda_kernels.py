@@ -80,9 +80,10 @@ IN_PLACE = {"sgd_momentum_step", "adam_step", "rmsprop_step"}
 
 
 def test_every_reference_op_has_a_cuda_kernel():
-    # the fused optimizer steps write into their inputs; the executor runs those on host
-    # arrays only, so they are offered apart (kernels.has() must not find them on 'cuda')
-    missing = set(REF) - IN_PLACE - set(KERNELS)
+    # the fused optimizer steps (no NumPy twin: the optimizers' plain pairs define them)
+    # are offered apart, so the compiler runs the plain pairs on 'cuda'
+    assert not IN_PLACE & set(KERNELS)
+    missing = set(REF) - set(KERNELS)
     assert not missing, f"reference kernels without a CUDA version: {sorted(missing)}"
     assert set(KERNELS) <= set(REF)
     assert set(gpu.IN_PLACE_KERNELS) == IN_PLACE
@@ -116,7 +117,7 @@ def _functions(model):
 
 @pytest.mark.parametrize("fuse", ["0", "1"])
 def test_every_op_of_the_training_graphs_has_a_cuda_kernel(fuse, monkeypatch):
-    # on 'cuda' kernels.has() finds no fused optimizer step, so the optimizers build their
+    # on 'cuda' the compiler finds no fused optimizer step, so it compiles the plain
     # update graphs op by op (MINIKERAS_FUSE=0 shows those on the CPU too)
     monkeypatch.setenv("MINIKERAS_FUSE", fuse)
     names = set()
@@ -453,6 +454,14 @@ def test_one_hot():
     check("one_hot", np.zeros((0,), np.int64), num_classes=3, dtype="float32")
 
 
+def test_check_ids_passes_valid_ids_and_names_a_bad_one():
+    check("check_ids", np.array([[0, 3], [2, 1]]), num_ids=4, what="a test")
+    check("check_ids", np.zeros((0,), np.int64), num_ids=1, what="a test")
+    for bad in (-1, 4):
+        with pytest.raises(IndexError, match=f"a test got id {bad} at position \\[1\\]"):
+            KERNELS["check_ids"](gpu.to_device(np.array([0, bad])), num_ids=4, what="a test")
+
+
 # ---- matmul ----
 @pytest.mark.parametrize("a_shape, b_shape", [
     ((3, 17), (17, 5)),          # K not a multiple of the 16 x 16 tile
@@ -504,7 +513,7 @@ def test_random_kernels_draw_what_the_reference_draws():
 
 # ---- fused optimizer steps, in place ----
 @pytest.mark.parametrize("dtype", FLOATS)
-def test_in_place_optimizer_steps(dtype):
+def test_in_place_optimizer_steps(dtype, plain_step):
     p, m, v = normal((3, 5), dtype, 1), normal((3, 5), dtype, 2), np.abs(normal((3, 5), dtype, 3))
     g = normal((3, 5), dtype, 4)
     cases = [("sgd_momentum_step", (p, m), {"momentum": 0.9, "nesterov": True}),
@@ -512,11 +521,10 @@ def test_in_place_optimizer_steps(dtype):
              ("adam_step", (p, m, v), {"beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7}),
              ("rmsprop_step", (p, v), {"rho": 0.9, "epsilon": 1e-7})]
     for name, state, attrs in cases:
-        want = [s.copy() for s in state]
-        REF[name](*want, g, np.asarray(0.01, dtype), **attrs)
+        (g_, lr), want = plain_step(name, list(state), g, 0.01, attrs)
         got = [gpu.to_device(s) for s in state]
-        lr = gpu.to_device(np.asarray(0.01, dtype))  # a 0-d array made by the graph
-        assert gpu.IN_PLACE_KERNELS[name](*got, gpu.to_device(g), lr, **attrs) is None
+        lr = gpu.to_device(lr)  # a 0-d array made by the graph
+        assert gpu.IN_PLACE_KERNELS[name](*got, gpu.to_device(g_), lr, **attrs) is None
         for a, b in zip(got, want):
             assert_same(gpu.to_host(a), b, {"rtol": 1e-6 if dtype == np.float32 else 1e-13,
                                              "atol": 1e-7 if dtype == np.float32 else 1e-14})
@@ -545,6 +553,18 @@ def _walk(fn, feeds, kernels, upload, download):
             ((n, values[id(n)]) for n in fn.nodes)}
 
 
+def _evaluate(tensors, known):
+    """Values of ``tensors`` on the reference kernels, given the values already ``known``
+    (by node id) of the nodes they are computed from."""
+    from minikeras.tensor import topological_order
+    values = dict(known)
+    for node in topological_order(tensors):
+        if id(node) not in values:
+            values[id(node)] = node.value if node.op is None else \
+                REF[node.op.name](*(values[id(i)] for i in node.inputs), **node.attrs)
+    return values
+
+
 @pytest.mark.parametrize("setup", SETUPS)
 @pytest.mark.parametrize("fuse", ["0", "1"])
 def test_a_training_step_on_cuda_matches_the_reference_node_by_node(setup, fuse,
@@ -560,10 +580,11 @@ def test_a_training_step_on_cuda_matches_the_reference_node_by_node(setup, fuse,
     for node in fn.nodes:
         assert_same(got[id(node)], want[id(node)], {"rtol": 1e-4, "atol": 1e-6})
     assert (fuse == "1") == bool(fn.in_place)
-    for step in fn.in_place:
-        host = [v.value.copy() for v in step.variables]
+    for step in fn.in_place:  # the plain pairs of the step are what it must do
         inputs = [want[id(t)] for t in step.inputs]
-        REF[step.kernel](*host, *inputs, **step.attrs)
+        new_value = {id(v): t for v, t in step.pairs}
+        values = _evaluate(list(new_value.values()), want)
+        host = [values[id(new_value[id(v)])] for v in step.variables]
         device = [gpu.to_device(v.value) for v in step.variables]
         gpu.IN_PLACE_KERNELS[step.kernel](*device, *(gpu.to_device(a) for a in inputs),
                                           **step.attrs)

@@ -55,3 +55,21 @@ def test_parameters_stay_on_the_gpu_between_steps():
         np.testing.assert_array_equal(before, kernel.numpy())
     finally:
         mk.set_device("cpu")
+
+
+def test_updates_on_the_gpu_keep_constraints_and_check_shapes():
+    import minikeras.backend as K
+    mk.set_device("cuda")
+    try:
+        v = K.variable([3.0, -4.0, 0.5], constraint=lambda a: np.clip(a, -1.0, 1.0))
+        f = K.function([], [], updates=[(v, v * 2.0)])
+        f([])
+        f([])
+        np.testing.assert_array_equal(v.numpy(), [1.0, -1.0, 1.0])
+        x = K.placeholder(shape=(None,))
+        u = K.variable([1.0, 2.0], name="u")
+        g = K.function([x], [], updates=[(u, x)])
+        with pytest.raises(ValueError, match="'u': new value has shape \\(3,\\)"):
+            g([[1.0, 2.0, 3.0]])
+    finally:
+        mk.set_device("cpu")

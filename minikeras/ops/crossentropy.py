@@ -16,10 +16,10 @@ from __future__ import annotations
 from minikeras import config
 from minikeras.ops.activations import log_softmax, relu, softmax, softplus
 from minikeras.ops.broadcast import unbroadcast
-from minikeras.ops.core import Op, Tensor, as_tensors
+from minikeras.ops.core import Op, Tensor, as_tensors, broadcasting
 from minikeras.ops.elementwise import cast, clip, greater, log, negative, where
 from minikeras.ops.reductions import sum
-from minikeras.ops.shapes import expand_dims, one_hot, squeeze
+from minikeras.ops.shapes import check_ids, expand_dims, one_hot, squeeze
 
 
 def _logits_of(output: Tensor, op_name: str) -> Tensor | None:
@@ -29,7 +29,6 @@ def _logits_of(output: Tensor, op_name: str) -> Tensor | None:
 
 # ---- softmax + crossentropy as one op, with a one-kernel gradient ----
 def _softmax_xent_infer(target, logits, axis):
-    from minikeras.ops.core import broadcasting
     shape, dtype = broadcasting(target, logits)
     return tuple(d for i, d in enumerate(shape) if i != axis), dtype
 
@@ -95,6 +94,9 @@ def sparse_categorical_crossentropy(target, output, from_logits: bool = False,
     if target.dtype not in ("int32", "int64", "uint8", "int16", "int8"):
         target = cast(target, "int64")
     n_classes = output.shape[axis]
+    if n_classes is not None:  # a negative id would pick a class from the end
+        target = check_ids(target, n_classes, "the targets (class ids) of "
+                                              "sparse_categorical_crossentropy")
     return categorical_crossentropy(one_hot(target, n_classes, output.dtype), output,
                                     from_logits=from_logits, axis=axis)
 
