@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 
+import numba
 import numpy as np
 from numba import njit, prange
 
@@ -90,6 +91,100 @@ def _col2im(col, dx, kernel, strides, dilation, pads, out):
                                     for c in range(channels):
                                         dx[n, z, y, w, c] += col[row, j + c]
                                 j += channels
+
+
+# ---- one input channel per group (depthwise): direct loops, no matrix product ----
+# With a single input channel per group there is nothing for a matrix product to do:
+# im2col would copy each cell k times to multiply it by one number. These loops walk the
+# kernel taps instead and run along the filters (the contiguous axis) on SIMD lanes.
+# Filter f reads input channel f // multiplier; w is the kernel as (k0, k1, k2, filters).
+@njit(parallel=True, cache=True)
+def _depthwise(x, w, y, strides, dilation, pads, multiplier):
+    n_batch, depth, rows, cols, _ = x.shape
+    _, o0, o1, o2, filters = y.shape
+    k0, k1, k2, _ = w.shape
+    for t in prange(n_batch * o0):
+        n, a = t // o0, t % o0
+        for b in range(o1):
+            for e in range(o2):
+                out = y[n, a, b, e]
+                out[:] = 0
+                for i0 in range(k0):
+                    z = a * strides[0] + i0 * dilation[0] - pads[0]
+                    for i1 in range(k1):
+                        r = b * strides[1] + i1 * dilation[1] - pads[1]
+                        for i2 in range(k2):
+                            c = e * strides[2] + i2 * dilation[2] - pads[2]
+                            if not (0 <= z < depth and 0 <= r < rows and 0 <= c < cols):
+                                continue
+                            cell, tap = x[n, z, r, c], w[i0, i1, i2]
+                            if multiplier == 1:
+                                for f in range(filters):
+                                    out[f] += cell[f] * tap[f]
+                            else:
+                                for f in range(filters):
+                                    out[f] += cell[f // multiplier] * tap[f]
+
+
+@njit(parallel=True, cache=True)
+def _depthwise_transpose(g, w, dx, strides, dilation, pads, multiplier):
+    """dx (zeros to start) += each output gradient times its tap, at the cell it read."""
+    n_batch, depth, rows, cols, _ = dx.shape
+    _, o0, o1, o2, filters = g.shape
+    k0, k1, k2, _ = w.shape
+    for n in prange(n_batch):
+        for a in range(o0):
+            for b in range(o1):
+                for e in range(o2):
+                    grad = g[n, a, b, e]
+                    for i0 in range(k0):
+                        z = a * strides[0] + i0 * dilation[0] - pads[0]
+                        for i1 in range(k1):
+                            r = b * strides[1] + i1 * dilation[1] - pads[1]
+                            for i2 in range(k2):
+                                c = e * strides[2] + i2 * dilation[2] - pads[2]
+                                if not (0 <= z < depth and 0 <= r < rows and 0 <= c < cols):
+                                    continue
+                                into, tap = dx[n, z, r, c], w[i0, i1, i2]
+                                if multiplier == 1:
+                                    for f in range(filters):
+                                        into[f] += grad[f] * tap[f]
+                                else:
+                                    for f in range(filters):
+                                        into[f // multiplier] += grad[f] * tap[f]
+
+
+@njit(parallel=True, cache=True)
+def _depthwise_kernel_grad(x, g, partial, strides, dilation, pads, multiplier):
+    """partial[p] = the kernel gradient from samples p, p + P, p + 2P, ... (P parallel
+    parts, added up by the caller)."""
+    n_batch, depth, rows, cols, _ = x.shape
+    _, o0, o1, o2, filters = g.shape
+    parts, k0, k1, k2, _ = partial.shape
+    for p in prange(parts):
+        acc = partial[p]
+        acc[:] = 0
+        for n in range(p, n_batch, parts):
+            for a in range(o0):
+                for b in range(o1):
+                    for e in range(o2):
+                        grad = g[n, a, b, e]
+                        for i0 in range(k0):
+                            z = a * strides[0] + i0 * dilation[0] - pads[0]
+                            for i1 in range(k1):
+                                r = b * strides[1] + i1 * dilation[1] - pads[1]
+                                for i2 in range(k2):
+                                    c = e * strides[2] + i2 * dilation[2] - pads[2]
+                                    if not (0 <= z < depth and 0 <= r < rows and
+                                            0 <= c < cols):
+                                        continue
+                                    cell, into = x[n, z, r, c], acc[i0, i1, i2]
+                                    if multiplier == 1:
+                                        for f in range(filters):
+                                            into[f] += cell[f] * grad[f]
+                                    else:
+                                        for f in range(filters):
+                                            into[f] += cell[f // multiplier] * grad[f]
 
 
 @njit(cache=True)
@@ -334,6 +429,11 @@ def conv(x, w, *, strides, padding, dilation, groups, data_format, out=None):
     m, fg = x.shape[0] * math.prod(outs), f // groups
     shape = ref_shape(x.shape[0], outs, f, data_format)
     args = _loop_args(k, strides, dilation, pads, outs)
+    if cg == 1 and groups > 1:  # depthwise: one input channel per group
+        direct = data_format == "channels_last" and ref_fits(out, shape, x.dtype)
+        y = out if direct else np.empty((x.shape[0], *outs, f), x.dtype)
+        _depthwise(x5, _taps(w), y.reshape(x.shape[0], *_three(outs, 1), f), *args[1:4], fg)
+        return out if direct else _result(y, shape, data_format, out)
     direct = data_format == "channels_last" and ref_fits(out, shape, x.dtype) and groups == 1
     y = out.reshape(m, f) if direct else np.empty((m, f), x.dtype)
     for g, wg in enumerate(_group_kernels(w, groups)):
@@ -345,6 +445,11 @@ def conv(x, w, *, strides, padding, dilation, groups, data_format, out=None):
     if direct:
         return out
     return _result(y.reshape(x.shape[0], *outs, f), shape, data_format, out)
+
+
+def _taps(w: np.ndarray) -> np.ndarray:
+    """A (k..., 1, filters) kernel as (k0, k1, k2, filters), contiguous."""
+    return np.ascontiguousarray(w.reshape(*_three(w.shape[:-2], 1), w.shape[-1]))
 
 
 def ref_shape(batch, outs, channels, data_format) -> tuple:
@@ -368,6 +473,10 @@ def conv_transpose(g, w, like=None, *, output_size, strides, padding, dilation, 
     rows = np.ascontiguousarray(ref.to_channels_last(g, data_format)).reshape(-1, f)
     dx = np.zeros((n, *_three(sizes, 1), cg * groups), g.dtype)
     args = _loop_args(k, strides, dilation, pads, outs)
+    if cg == 1 and groups > 1:  # depthwise
+        _depthwise_transpose(_as_5d(g, data_format), _taps(w), dx, *args[1:4], fg)
+        shape = ref_shape(n, sizes, groups, data_format)
+        return _result(dx.reshape(n, *sizes, groups), shape, data_format, out)
     for group, wg in enumerate(_group_kernels(w, groups)):
         dcol = scratch("dcol", (rows.shape[0], wg.shape[0]), g.dtype)
         np.matmul(rows[:, group * fg:(group + 1) * fg], wg.T, out=dcol)
@@ -387,8 +496,13 @@ def conv_kernel_grad(x, g, *, kernel_size, strides, padding, dilation, groups, d
     outs = ref.spatial_sizes(g, data_format)
     x5, f = _as_5d(x, data_format), ref.channels(g, data_format)
     cg, fg, m = x5.shape[-1] // groups, f // groups, g.shape[0] * math.prod(outs)
-    rows = np.ascontiguousarray(ref.to_channels_last(g, data_format)).reshape(m, f)
     args = _loop_args(k, strides, dilation, pads, outs)
+    if cg == 1 and groups > 1:  # depthwise
+        parts = max(1, min(x.shape[0], 2 * numba.get_num_threads()))
+        partial = np.empty((parts, *args[0], f), x.dtype)
+        _depthwise_kernel_grad(x5, _as_5d(g, data_format), partial, *args[1:4], fg)
+        return partial.sum(axis=0).reshape(*k, 1, f)
+    rows = np.ascontiguousarray(ref.to_channels_last(g, data_format)).reshape(m, f)
     dw = np.empty((*k, cg, f), x.dtype)
     for group in range(groups):
         col = _columns(x5, cg, group, args, m)
