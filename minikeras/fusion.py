@@ -9,6 +9,8 @@ a compiled function runs is rewritten. Two patterns of the classic MLP:
   times the activation's slope: ``tanh_grad(multiply(g, mask), y)`` runs as
   ``tanh_grad_scaled(g, mask, y, like)``.
 
+* ``'positive_mask'``, backward: relu's gradient ``where(greater(y, 0), g, 0)`` runs as
+  ``relu_grad(g, y)``, with no boolean mask stored in between;
 * ``'conv_bias_add'``, forward: the same with a convolution before the bias add,
   ``relu(add(conv(x, w), b))``, runs as ``conv_bias_relu(x, w, b)``, which applies bias
   and relu to the convolution's result in place (channels last).
@@ -30,7 +32,10 @@ from __future__ import annotations
 
 from collections import Counter
 
+import numpy as np
+
 from minikeras import kernels
+from minikeras.tensor import Constant
 
 
 def _is_bias_add(node) -> bool:
@@ -41,6 +46,22 @@ def _is_bias_add(node) -> bool:
     return (b.ndim == 1 and z.ndim >= 2 and z.shape[-1] is not None
             and z.shape[-1] == b.shape[0] and z.dtype == b.dtype == node.dtype
             and node.dtype in ("float32", "float64"))
+
+
+def _is_zero(t) -> bool:
+    return isinstance(t, Constant) and np.ndim(t.value) == 0 and t.value == 0
+
+
+def _is_positive_mask(node) -> bool:
+    """``where(greater(y, 0), g, 0)`` with g shaped like y, all of one float type."""
+    if node.op is None or node.op.name != "where":
+        return False
+    cond, g, zero = node.inputs
+    if cond.op is None or cond.op.name != "greater" or not _is_zero(zero):
+        return False
+    y, threshold = cond.inputs
+    return (_is_zero(threshold) and g.shape == y.shape == node.shape
+            and g.dtype == y.dtype == node.dtype and node.dtype in ("float32", "float64"))
 
 
 def _is_conv(node) -> bool:
@@ -95,6 +116,11 @@ def plan(nodes, keep=()) -> list[tuple[int, str, tuple[int, ...], dict]]:
                         (index[id(x)], index[id(w)], index[id(b)]), conv.attrs)
             del steps[index[id(first)]], steps[index[id(conv)]]
             same_shape_as[index[id(conv)]] = i  # sum_like(g, conv) reads only its shape
+        elif (name, "positive_mask") in fused and _is_positive_mask(node) and \
+                absorbable(first):
+            g, y = node.inputs[1], first.inputs[0]
+            steps[i] = (fused[name, "positive_mask"], (index[id(g)], index[id(y)]), {})
+            del steps[index[id(first)]]
         elif (name, "bias_add") in fused and _is_bias_add(first) and absorbable(first):
             z, b = first.inputs
             steps[i] = (fused[name, "bias_add"], (index[id(z)], index[id(b)]), {})
