@@ -27,14 +27,20 @@ from minikeras.ops.core import is_float
 from minikeras.tensor import Constant, Placeholder, Tensor, topological_order
 
 
-def gradients(loss, wrt: Sequence[Tensor]) -> list[Tensor]:
-    """Symbolic d(sum of loss)/d(each tensor in wrt).
+def gradients(loss, wrt: Sequence[Tensor] | Tensor) -> list[Tensor]:
+    """Symbolic d(sum of loss)/d(each tensor in wrt), as a list.
 
     A non-scalar ``loss`` is summed first (as TensorFlow and Keras do). A tensor the loss
-    does not depend on gets a gradient of zeros.
+    does not depend on gets a gradient of zeros. ``wrt`` may be one tensor instead of a
+    list; the answer is still a list (as in Keras 2): ``(dw,) = gradients(loss, w)``.
+
+    >>> import minikeras.backend as K
+    >>> w = K.variable(2.0)
+    >>> [K.eval(g) for g in gradients(w * w, w)]
+    [array(4., dtype=float32)]
     """
     loss = as_tensor(loss)
-    wrt = list(wrt)
+    wrt = [wrt] if isinstance(wrt, Tensor) else list(wrt)
     order = topological_order([loss])
     # which nodes lie on a path from some wrt tensor? only those need a backward step
     targets = {id(t) for t in wrt}
@@ -47,12 +53,26 @@ def gradients(loss, wrt: Sequence[Tensor]) -> list[Tensor]:
         g = grads.get(id(node))
         if g is None or node.op is None or not depends[id(node)] or not node.op.grad:
             continue
-        for inp, g_inp in zip(node.inputs, node.op.grad(node, g)):
+        for inp, g_inp in zip(node.inputs, _backward(node, g)):
             if g_inp is None or not depends[id(inp)] or not is_float(inp):
                 continue
             previous = grads.get(id(inp))
             grads[id(inp)] = g_inp if previous is None else previous + g_inp
     return [grads[id(t)] if id(t) in grads else zeros_like(t) for t in wrt]
+
+
+def _backward(node: Tensor, g: Tensor) -> list:
+    """The gradients of a node's inputs from its op's backward rule.
+
+    A rule that differentiates a graph of its own (the recurrent scans' second
+    derivatives rebuild the loop from elementary ops and take its backward pass) says so
+    with ``rule.takes_gradients = True`` and receives this module's ``gradients``: ops sit
+    below autograd and never import it.
+    """
+    rule = node.op.grad
+    if getattr(rule, "takes_gradients", False):
+        return rule(node, g, gradients)
+    return rule(node, g)
 
 
 # ---- checking gradients against finite differences ----

@@ -57,6 +57,7 @@ from minikeras import config
 FAMILIES = [
     ("reference", "cpu", "cuda"),
     ("reference_conv", "cpu_conv", "cuda_conv"),  # convolution and pooling
+    ("reference_rnn", "cpu_rnn", "cuda_rnn"),  # recurrent cells (issue 12)
 ]
 
 _tables: dict[str, dict[str, Callable]] = {}

@@ -72,6 +72,16 @@ def test_second_derivative():
     assert K.eval(dy) == 27.0 and K.eval(d2y) == 18.0
 
 
+def test_gradients_of_one_variable_is_a_list():
+    """Keras 2 accepts a single variable for ``wrt`` and still returns a list."""
+    w = K.variable([1.0, 2.0])
+    grads = K.gradients(K.sum(w * w), w)
+    assert isinstance(grads, list) and len(grads) == 1
+    np.testing.assert_array_equal(K.eval(grads[0]), [2.0, 4.0])
+    (dw,) = K.gradients(K.sum(w * w), w)
+    np.testing.assert_array_equal(K.eval(dw), [2.0, 4.0])
+
+
 def test_softmax_and_crossentropy_finite_for_huge_logits():
     logits = K.constant([[1e4, -1e4, 0.0], [-1e4, -1e4, 1e4]])
     target = K.constant([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])

@@ -58,7 +58,8 @@ def test_epochs_with_a_short_last_batch_and_validation_stay_bounded():
     x, y = data(300)  # batches of 64: the last one has 44 samples
     tracemalloc.start()
     try:
-        fit = dict(batch_size=64, epochs=1, verbose=0, validation_data=(x[:100], y[:100]))
+        fit = {"batch_size": 64, "epochs": 1, "verbose": 0,
+               "validation_data": (x[:100], y[:100])}
         model.fit(x, y, **fit)
         model.fit(x, y, **fit)  # both batch shapes and the validation function exist now
         grown = _held(lambda: [model.fit(x, y, **fit) for _ in range(3)])

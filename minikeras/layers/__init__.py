@@ -7,6 +7,7 @@ from minikeras.layers import (
     merge,
     pooling,
     reshaping,
+    rnn,
     separable,
 )
 from minikeras.layers.base import InputSpec, Layer  # noqa: F401
@@ -95,6 +96,18 @@ from minikeras.layers.reshaping import (  # noqa: F401
     ZeroPadding2D,
     ZeroPadding3D,
 )
+from minikeras.layers.rnn import (  # noqa: F401
+    GRU,
+    LSTM,
+    RNN,
+    Bidirectional,
+    GRUCell,
+    LSTMCell,
+    SimpleRNN,
+    SimpleRNNCell,
+    StackedRNNCells,
+    TimeDistributed,
+)
 from minikeras.layers.separable import (  # noqa: F401
     DepthwiseConv1D,
     DepthwiseConv2D,
@@ -104,7 +117,7 @@ from minikeras.layers.separable import (  # noqa: F401
     SeparableConvolution2D,
 )
 
-_MODULES = (core, lambda_layer, merge, convolutional, convolutional_transpose, separable,
+_MODULES = (core, lambda_layer, merge, rnn, convolutional, convolutional_transpose, separable,
             pooling, reshaping)
 
 

@@ -32,25 +32,23 @@ from __future__ import annotations
 
 import inspect
 import itertools
-import re
 from collections import defaultdict
 
 import numpy as np
 
 from minikeras import backend as K
 from minikeras import config, initializers, regularizers
+from minikeras.layers import budget
 from minikeras.ops import identity
 from minikeras.tensor import Constant, Origin, Tensor, Variable, format_shape
+from minikeras.utils.naming import to_snake_case
 
 _layer_counters: dict[str, itertools.count] = defaultdict(lambda: itertools.count(0))
 
 
 def default_name(cls_name: str) -> str:
-    """'Dense' -> 'dense', 'dense_1', ...; 'SimpleRNN' -> 'simple_rnn'; 'Conv2D' -> 'conv2d'
-    (Keras's rule: an underscore before each capitalised word, and between a lower-case
-    letter and a capital)."""
-    snake = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", cls_name)
-    snake = re.sub(r"([a-z])([A-Z])", r"\1_\2", snake).lower()
+    """'Dense' -> 'dense', 'dense_1', ...; 'SimpleRNN' -> 'simple_rnn'."""
+    snake = to_snake_case(cls_name)
     n = next(_layer_counters[snake])
     return snake if n == 0 else f"{snake}_{n}"
 
@@ -217,6 +215,7 @@ class Layer:
                 else "zeros"
         init = initializers.get(initializer)
         shape = (shape,) if isinstance(shape, int) else tuple(shape or ())
+        budget.spend(self.name, shape)  # loading a file: no more than the file holds
         var = K.variable(init(shape, dtype=dtype), dtype=dtype,
                          name=f"{self.name}/{name or 'weight_' + str(len(self._own_weights))}")
         var.trainable = trainable
@@ -322,8 +321,15 @@ class Layer:
         kwargs = dict(kwargs)
         if self._call_takes_training and "training" not in kwargs:
             kwargs["training"] = training
-        masks = nest_map(lambda t: getattr(t, "_keras_mask", None), inputs)
+        masks = kwargs.get("mask") if kwargs.get("mask") is not None else \
+            nest_map(lambda t: getattr(t, "_keras_mask", None), inputs)
         has_mask = any(m is not None for m in nest_flatten(masks))
+        if has_mask and not (self.supports_masking or self._call_takes_mask):
+            raise TypeError(
+                f'Layer "{self.name}" ({type(self).__name__}) does not support masking, but '
+                f"was passed an input mask (made by Masking or Embedding(mask_zero=True) "
+                f"upstream). Consume the mask first, e.g. with a recurrent layer without "
+                f"return_sequences\n  at {Origin.capture()}")
         if self._call_takes_mask and "mask" not in kwargs and has_mask:
             kwargs["mask"] = masks
         outputs = self.call(inputs, **kwargs)
@@ -331,7 +337,9 @@ class Layer:
         for t, m in zip(nest_flatten(outputs),
                         nest_flatten(out_mask) if isinstance(out_mask, (list, tuple))
                         else [out_mask] * len(nest_flatten(outputs))):
-            if isinstance(t, Tensor):
+            # as Keras 3: a mask a tensor already carries (a nested model's output) stays
+            if isinstance(t, Tensor) and (m is not None or
+                                          getattr(t, "_keras_mask", None) is None):
                 t._keras_mask = m
         return outputs
 

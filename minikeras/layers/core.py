@@ -96,6 +96,7 @@ class Dense(Layer):
         self.kernel_constraint = kernel_constraint
         self.bias_constraint = bias_constraint
         self.input_spec = InputSpec(min_ndim=2)
+        self.supports_masking = True  # per timestep: a mask passes through (Keras 3)
 
     def build(self, input_shape):
         input_dim = input_shape[-1]

@@ -20,6 +20,13 @@ except ImportError:  # pragma: no cover - the point is the message
 import minikeras as mk
 
 
+def pytest_configure(config):
+    # Keras's own variables and torch tensors implement NumPy 1's __array__ (no copy=):
+    # NumPy 2 warns about them on every get_weights. Not ours to fix.
+    config.addinivalue_line(
+        "filterwarnings", "ignore:__array__ implementation doesn't accept a copy keyword")
+
+
 @pytest.fixture(autouse=True)
 def _keras_seeded():
     keras.utils.set_random_seed(0)
