@@ -96,8 +96,18 @@ def layer_entry(class_name: str) -> KerasLayer | None:
 
 def accepted_keys(cls) -> set[str] | None:
     """The keyword arguments ``cls(...)`` takes (None: any), following ``**kwargs`` up
-    the base classes."""
+    the base classes.
+
+    A layer that builds a cell from its own arguments (``LSTM(4, reset_after=...)``) names
+    the cell's class in ``cell_class``: the cell's arguments are accepted too.
+    """
     keys: set[str] = set()
+    cell_class = getattr(cls, "cell_class", None)
+    if isinstance(cell_class, type):
+        cell_keys = accepted_keys(cell_class)
+        if cell_keys is None:
+            return None
+        keys |= cell_keys
     for klass in cls.__mro__:
         if klass is object:  # the root's **kwargs take nothing
             return keys - {"self"}
