@@ -173,6 +173,12 @@ def register(name: str, *, reference: Callable | None = None, cpu: Callable | No
     overrides the reference on 'cpu'; a fused reference declares ``fuses``). Functions
     compiled from now on use them.
 
+    Args:
+        name: the op's name (``Op(name, ...)``), or a fused kernel's.
+        reference: the NumPy definition of correct (the 'cpu' device falls back on it).
+        cpu: a faster version for the 'cpu' device (Numba, usually).
+        cuda: the version for the 'cuda' device (device arrays in, a device array out).
+
     >>> import numpy as np
     >>> def double(x):
     ...     return 2 * x
@@ -192,7 +198,19 @@ def register(name: str, *, reference: Callable | None = None, cpu: Callable | No
 
 
 class registered:
-    """``register(...)`` for a ``with`` block: afterwards the tables are as they were."""
+    """``register(...)`` for a ``with`` block: afterwards the tables are as they were.
+
+    Args:
+        name: the op's name.
+        **kernels: ``reference=``, ``cpu=``, ``cuda=``, as for ``register``.
+
+    >>> import numpy as np
+    >>> with registered("sub", reference=np.subtract):
+    ...     lookup("sub")(np.ones(2), np.ones(2))
+    array([0., 0.])
+    >>> has("sub")
+    False
+    """
 
     def __init__(self, name: str, **kernels: Callable | None):
         self.name, self.kernels = name, kernels
