@@ -1,4 +1,4 @@
-"""Checks of lesson 07 (recurrent layers): exercises 7.1 to 7.5.
+"""Checks of lesson 07 (recurrent layers): exercises 7.1 to 7.5 (7.4: a stateful stream, 7.5: a masked batch).
 
 The references are plain NumPy loops over time, written here without minikeras's
 recurrent layers, cells or kernels; the checks of 7.3 and 7.5 then run the learner's
@@ -206,11 +206,7 @@ def _weights_are_the_two_matrices(cls):
     from minikeras.layers import RNN
     layer = RNN(cls(4, leak=0.5))
     layer(np.zeros((1, 2, 3)))
-    shapes = [tuple(w.shape) for w in layer.cell.weights]
-    if sorted(shapes) != sorted([(3, 4), (4, 4)]):
-        return (f"the cell's weights have shapes {shapes}: it needs exactly kernel (features, "
-                "units) and recurrent_kernel (units, units), no bias")
-    return True
+    return sorted(tuple(w.shape) for w in layer.cell.weights) == [(3, 4), (4, 4)]
 
 
 def _leaky(rule):
@@ -260,7 +256,8 @@ LEAKY_CELL = Exercise(
         Mistake("__init__ must call super().__init__(**kwargs) first: it sets up the layer's "
                 "name, dtype and weights", raises=AttributeError, match="has no attribute"),
     ],
-    rules=[Rule("the cell's weights are not the two matrices", _weights_are_the_two_matrices),
+    rules=[Rule("the cell's weights must be exactly the two matrices kernel (features, units) "
+                "and recurrent_kernel (units, units), no bias", _weights_are_the_two_matrices),
            Rule("get_config() must include units and leak, so that a saved model can make "
                 "the cell again: return {**super().get_config(), 'units': self.units, "
                 "'leak': self.leak}", _config_keeps_settings)],
@@ -272,7 +269,7 @@ LEAKY_CELL = Exercise(
           "K.dot(h, self.recurrent_kernel)); return new, [new].")
 
 
-# ---------------------------------------------------------------- 7.4 masked_batch
+# ---------------------------------------------------------------- 7.5 masked_batch
 def masked_batch(sequences, length):
     ids = np.zeros((len(sequences), length), dtype=np.int64)
     for row, seq in enumerate(sequences):
@@ -306,7 +303,7 @@ def _bool_mask(fn):
 _SEQS = [[4, 2, 7], [5], [1, 1, 9, 3, 8], [6, 2]]
 
 MASKED_BATCH = Exercise(
-    "7.4", "masked_batch", reference=masked_batch, call=_as_pair,
+    "7.5", "masked_batch", reference=masked_batch, call=_as_pair,
     cases=[Case([[4, 2, 7], [5], [6, 2]], 4,
                 expected=(np.array([[4, 2, 7, 0], [5, 0, 0, 0], [6, 2, 0, 0]]),
                           np.array([[1, 1, 1, 0], [1, 0, 0, 0], [1, 1, 0, 0]], dtype=bool))),
@@ -340,7 +337,7 @@ MASKED_BATCH = Exercise(
           "seq[:length] and ids[row, :len(kept)] = kept; mask = ids != 0; return ids, mask.")
 
 
-# ---------------------------------------------------------------- 7.5 a stateful stream
+# ---------------------------------------------------------------- 7.4 a stateful stream
 def simple_rnn_numpy(x, h0, W, U, b):
     h, outputs = h0, []
     for t in range(x.shape[1]):
@@ -391,7 +388,7 @@ _B, _F, _U = 3, 2, 4
 _W5, _U5, _b5 = _normal(_F, _U), _normal(_U, _U, scale=0.5), _normal(_U, scale=0.3)
 
 STREAM = Exercise(
-    "7.5", "stream_in_chunks", reference=streamed, call=_stream_with, rtol=1e-4, atol=1e-5,
+    "7.4", "stream_in_chunks", reference=streamed, call=_stream_with, rtol=1e-4, atol=1e-5,
     cases=[Case(_normal(_B, 9, _F), 3, _normal(_B, _U), _W5, _U5, _b5,
                 note="9 steps in chunks of 3"),
            Case(_normal(_B, 7, _F), 3, _normal(_B, _U), _W5, _U5, _b5,
@@ -424,4 +421,4 @@ STREAM = Exercise(
           "range(0, x.shape[1], chunk_length)]; return np.concatenate(outputs, axis=1).")
 
 
-EXERCISES = [RNN_STEP, LSTM_STEP, LEAKY_CELL, MASKED_BATCH, STREAM]
+EXERCISES = [RNN_STEP, LSTM_STEP, LEAKY_CELL, STREAM, MASKED_BATCH]

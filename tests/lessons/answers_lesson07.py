@@ -173,78 +173,78 @@ WRONG = [
         new = (1 - self.leak) * h + self.leak * K.tanh(K.dot(inputs, self.kernel) + K.dot(h, self.recurrent_kernel) + self.bias)
         return new, [new]
 """).replace("    def get_config", """        self.bias = self.add_weight(name="bias", shape=(self.units,), initializer="zeros")
-    def get_config"""), "it needs exactly kernel"),
+    def get_config"""), "must be exactly the two matrices"),
     ("7.3", "no get_config", (CELL + """
         new = (1 - self.leak) * h + self.leak * K.tanh(K.dot(inputs, self.kernel) + K.dot(h, self.recurrent_kernel))
         return new, [new]
 """).replace('return {**super().get_config(), "units": self.units, "leak": self.leak}',
              "return super().get_config()"), "get_config() must include units and leak"),
-    # ---- 7.4
-    ("7.4", "untouched stub", BATCH + "    " + STUB, "not written yet"),
-    ("7.4", "padded in front", BATCH + """
+    # ---- 7.5
+    ("7.5", "untouched stub", BATCH + "    " + STUB, "not written yet"),
+    ("7.5", "padded in front", BATCH + """
     for row, seq in enumerate(sequences):
         seq = seq[:length]
         if seq:
             ids[row, length - len(seq):] = seq
     return ids, ids != 0
 """, "the padding goes at the END"),
-    ("7.4", "keeps the end", BATCH + """
+    ("7.5", "keeps the end", BATCH + """
     for row, seq in enumerate(sequences):
         seq = seq[-length:] if seq else seq
         ids[row, :len(seq)] = seq
     return ids, ids != 0
 """, "keeping its FIRST `length` tokens"),
-    ("7.4", "mask inverted", BATCH + """
+    ("7.5", "mask inverted", BATCH + """
     for row, seq in enumerate(sequences):
         ids[row, :len(seq[:length])] = seq[:length]
     return ids, ids == 0
 """, "the mask is upside down"),
-    ("7.4", "mask all True", BATCH + """
+    ("7.5", "mask all True", BATCH + """
     for row, seq in enumerate(sequences):
         ids[row, :len(seq[:length])] = seq[:length]
     return ids, np.ones(ids.shape, dtype=bool)
 """, "the mask must be False at the padding"),
-    ("7.4", "not cut", BATCH + """
+    ("7.5", "not cut", BATCH + """
     for row, seq in enumerate(sequences):
         ids[row, :len(seq)] = seq
     return ids, ids != 0
 """, "cut them to their first `length`"),
-    ("7.4", "ids only", BATCH + """
+    ("7.5", "ids only", BATCH + """
     for row, seq in enumerate(sequences):
         ids[row, :len(seq[:length])] = seq[:length]
     return ids
 """, "return the pair (ids, mask)"),
-    ("7.4", "float ids", """
+    ("7.5", "float ids", """
 def masked_batch(sequences, length):
     ids = np.zeros((len(sequences), length))
     for row, seq in enumerate(sequences):
         ids[row, :len(seq[:length])] = seq[:length]
     return ids, ids != 0
 """, "the ids must be whole numbers"),
-    ("7.4", "0/1 mask", BATCH + """
+    ("7.5", "0/1 mask", BATCH + """
     for row, seq in enumerate(sequences):
         ids[row, :len(seq[:length])] = seq[:length]
     return ids, (ids > 0).astype(int)
 """, "the mask must be an array of booleans"),
-    # ---- 7.5
-    ("7.5", "untouched stub", STREAM + "    " + STUB, "not written yet"),
-    ("7.5", "never sets the states", STREAM + """
+    # ---- 7.4
+    ("7.4", "untouched stub", STREAM + "    " + STUB, "not written yet"),
+    ("7.4", "never sets the states", STREAM + """
     parts = [model.predict(x[:, s:s + chunk_length], verbose=0) for s in range(0, x.shape[1], chunk_length)]
     return np.concatenate(parts, axis=1)
 """, "continued from wherever the layer's states were left"),
-    ("7.5", "zeros", STREAM + """
+    ("7.4", "zeros", STREAM + """
     model.reset_states()
     parts = [model.predict(x[:, s:s + chunk_length], verbose=0) for s in range(0, x.shape[1], chunk_length)]
     return np.concatenate(parts, axis=1)
 """, "the stream started from zeros"),
-    ("7.5", "h0 before every chunk", STREAM + """
+    ("7.4", "h0 before every chunk", STREAM + """
     parts = []
     for s in range(0, x.shape[1], chunk_length):
         rnn.reset_states(states=h0)
         parts.append(model.predict(x[:, s:s + chunk_length], verbose=0))
     return np.concatenate(parts, axis=1)
 """, "every chunk restarted from h0"),
-    ("7.5", "zeros before every chunk", STREAM + """
+    ("7.4", "zeros before every chunk", STREAM + """
     rnn.reset_states(states=h0)
     parts = []
     for s in range(0, x.shape[1], chunk_length):
@@ -252,13 +252,13 @@ def masked_batch(sequences, length):
         model.reset_states()
     return np.concatenate(parts, axis=1)
 """, "every chunk after the first restarted from zeros"),
-    ("7.5", "last chunk dropped", STREAM + """
+    ("7.4", "last chunk dropped", STREAM + """
     rnn.reset_states(states=h0)
     parts = [model.predict(x[:, k * chunk_length:(k + 1) * chunk_length], verbose=0)
              for k in range(x.shape[1] // chunk_length)]
     return np.concatenate(parts, axis=1)
 """, "the last, shorter chunk is missing"),
-    ("7.5", "joined along the batch", STREAM + """
+    ("7.4", "joined along the batch", STREAM + """
     rnn.reset_states(states=h0)
     parts = [model.predict(x[:, s:s + chunk_length], verbose=0) for s in range(0, x.shape[1], chunk_length)]
     return np.concatenate(parts)
@@ -337,7 +337,7 @@ class LeakyCell(mk.layers.Layer):
         mixed = (1 - self.leak) * h + self.leak * K.tanh(K.dot(inputs, self.kernel) + K.dot(h, self.recurrent_kernel))
         return mixed, [mixed]
 """),
-    ("7.4", "mask first", """
+    ("7.5", "mask first", """
 def masked_batch(sequences, length):
     mask = np.array([[t < len(s) for t in range(length)] for s in sequences], dtype=bool)
     ids = np.zeros(mask.shape, dtype=np.int32)
@@ -345,19 +345,19 @@ def masked_batch(sequences, length):
         ids[row][mask[row]] = s[:length]
     return ids, mask
 """),
-    ("7.4", "rows as lists", """
+    ("7.5", "rows as lists", """
 def masked_batch(sequences, length):
     rows = [list(s[:length]) + [0] * (length - len(s[:length])) for s in sequences]
     ids = np.array(rows, dtype=np.int64).reshape(len(sequences), length)
     return ids, ids > 0
 """),
-    ("7.4", "np.pad", """
+    ("7.5", "np.pad", """
 def masked_batch(sequences, length):
     ids = np.stack([np.pad(np.asarray(s[:length], dtype=int), (0, length - len(s[:length])))
                     for s in sequences])
     return ids, np.not_equal(ids, 0)
 """),
-    ("7.5", "model calls", STREAM + """
+    ("7.4", "model calls", STREAM + """
     rnn.reset_states(states=[h0])
     outputs = []
     start = 0
@@ -366,13 +366,13 @@ def masked_batch(sequences, length):
         start += chunk_length
     return np.concatenate(outputs, axis=1)
 """),
-    ("7.5", "array_split", """
+    ("7.4", "array_split", """
 def stream_in_chunks(model, x, chunk_length, h0):
     model.layers[-1].reset_states(states=h0)
     pieces = range(chunk_length, x.shape[1], chunk_length)
     return np.concatenate([model.predict(c, verbose=0) for c in np.split(x, pieces, axis=1)], axis=1)
 """),
-    ("7.5", "the layer itself", STREAM + """
+    ("7.4", "the layer itself", STREAM + """
     rnn.reset_states()
     rnn.reset_states(states=np.array(h0))
     return np.concatenate([np.asarray(rnn(x[:, s:s + chunk_length]))
