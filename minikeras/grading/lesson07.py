@@ -249,7 +249,11 @@ LEAKY_CELL = Exercise(
                 match=r"is symbolic|ufunc|convert object|__array__|not supported between"),
         Mistake("call(self, inputs, states) gets the step's input and the LIST of states (one "
                 "here: h = states[0]), and returns (output, [new state])",
-                raises=TypeError, match="positional argument|unpack|not iterable|subscriptable"),
+                raises=TypeError, match="positional argument|unpack|not iterable|subscriptable|"
+                                        "multiply sequence|'list'"),
+        Mistake("build gets the shape of ONE step, (batch, features), not of the whole "
+                "sequence: the features are input_shape[-1]",
+                raises=IndexError, match="tuple index out of range"),
         Mistake("the kernel is (input features, units): in build, input_shape[-1] is the "
                 "number of features of one step", raises=ValueError,
                 match="contract|do not fit|cannot|shape"),

@@ -160,6 +160,16 @@ WRONG = [
     def call(self, inputs):
         return inputs, [inputs]
 """, "gets the step's input and the LIST of states"),
+    ("7.3", "states used as the state", CELL_INIT + """
+    def call(self, inputs, states):
+        h = states
+        new = (1 - self.leak) * h + self.leak * K.tanh(K.dot(inputs, self.kernel) + K.dot(h, self.recurrent_kernel))
+        return new, [new]
+""", "the LIST of states"),
+    ("7.3", "the sequence's shape in build", (CELL + """
+        new = (1 - self.leak) * h + self.leak * K.tanh(K.dot(inputs, self.kernel) + K.dot(h, self.recurrent_kernel))
+        return new, [new]
+""").replace("input_shape[-1]", "input_shape[2]"), "build gets the shape of ONE step"),
     ("7.3", "kernel transposed", CELL.replace("shape=(input_shape[-1], self.units)",
                                              "shape=(self.units, input_shape[-1])") + """
         new = (1 - self.leak) * h + self.leak * K.tanh(K.dot(inputs, self.kernel) + K.dot(h, self.recurrent_kernel))
