@@ -407,7 +407,14 @@ class Layer:
 
         constants = nest_map(constant, inputs)
         outputs = self._symbolic_call(constants, kwargs, training)
-        return nest_map(lambda t: _as_array(K.eval(t)), outputs)
+        # a stateful layer (or a model holding one) keeps the states this call ends with,
+        # as Keras 3's eager calls do: the outputs and the state updates run together
+        updates = self._stateful_updates() if hasattr(self, "_stateful_updates") else \
+            getattr(self, "_state_updates", [])
+        if not updates:
+            return nest_map(lambda t: _as_array(K.eval(t)), outputs)
+        values = iter(K.function([], nest_flatten(outputs), updates)([]))
+        return nest_map(lambda t: _as_array(next(values)), outputs)
 
     # ---- shapes of a called layer ----
     def _node_attr(self, attr):

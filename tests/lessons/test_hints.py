@@ -13,14 +13,16 @@ from answers_lesson01 import RIGHT as RIGHT_01
 from answers_lesson01 import WRONG as WRONG_01
 from answers_lesson02 import RIGHT as RIGHT_02
 from answers_lesson02 import WRONG as WRONG_02
+from answers_lesson07 import RIGHT as RIGHT_07
+from answers_lesson07 import WRONG as WRONG_07
 from answers_lesson08 import RIGHT as RIGHT_08
 from answers_lesson08 import WRONG as WRONG_08
 from lessonkit.notebooks import check_cells, lesson_paths, read
 
 from minikeras import grading
 
-WRONG = WRONG_01 + WRONG_02 + WRONG_08
-RIGHT = RIGHT_01 + RIGHT_02 + RIGHT_08
+WRONG = WRONG_01 + WRONG_02 + WRONG_07 + WRONG_08
+RIGHT = RIGHT_01 + RIGHT_02 + RIGHT_07 + RIGHT_08
 LESSONS = {int(p.name[:2]): p for p in lesson_paths()}
 
 
