@@ -40,7 +40,7 @@ import numpy as np
 from minikeras import backend as K
 from minikeras import config, initializers, regularizers
 from minikeras.ops import identity
-from minikeras.tensor import Constant, Origin, Tensor, Variable, format_shape
+from minikeras.tensor import Constant, Origin, Tensor, UpdateRecorder, Variable, format_shape
 
 _layer_counters: dict[str, itertools.count] = defaultdict(lambda: itertools.count(0))
 
@@ -323,7 +323,10 @@ class Layer:
         has_mask = any(m is not None for m in nest_flatten(masks))
         if self._call_takes_mask and "mask" not in kwargs and has_mask:
             kwargs["mask"] = masks
-        outputs = self.call(inputs, **kwargs)
+        with UpdateRecorder() as recorded:
+            outputs = self.call(inputs, **kwargs)
+        if recorded.updates:
+            outputs = _carrying(outputs, recorded.updates)
         out_mask = self.compute_mask(inputs, masks if has_mask else None)
         for t, m in zip(nest_flatten(outputs),
                         nest_flatten(out_mask) if isinstance(out_mask, (list, tuple))
@@ -404,6 +407,25 @@ class Layer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _carrying(outputs, updates):
+    """The outputs of a call that assigned variables a value computed from its (symbolic)
+    inputs: each output carries the updates, so that every function computing it runs
+    them; an output that *is* such a variable stands for its new value (as in Keras 3,
+    where ``self.total.assign_add(x); return self.total`` returns the new total)."""
+    new = {id(var): value for var, value in updates}
+
+    def carry(t):
+        if not isinstance(t, Tensor):
+            return t
+        t = new.get(id(t), t)
+        if t.op is None:  # a leaf belongs to every graph that reads it: carry on a copy
+            t = identity(t)
+        t.attached_updates = (*t.attached_updates, *updates)
+        return t
+
+    return nest_map(carry, outputs)
 
 
 def _map_shapes(fn, shapes):
