@@ -84,6 +84,7 @@ class Tensor:
         self.inputs = tuple(inputs)
         self.attrs = attrs or {}
         self.name = name or unique_name(op.name if op is not None else self.kind)
+        self.named = name is not None  # a name someone chose (not 'add_7', made up here)
         self.origin = Origin.capture()
         # Keras layers attach (layer, node_index, tensor_index) here for functional models.
         self._keras_history = None

@@ -13,12 +13,14 @@ from answers_lesson01 import RIGHT as RIGHT_01
 from answers_lesson01 import WRONG as WRONG_01
 from answers_lesson02 import RIGHT as RIGHT_02
 from answers_lesson02 import WRONG as WRONG_02
+from answers_lesson03 import RIGHT as RIGHT_03
+from answers_lesson03 import WRONG as WRONG_03
 from lessonkit.notebooks import check_cells, lesson_paths, read
 
 from minikeras import grading
 
-WRONG = WRONG_01 + WRONG_02
-RIGHT = RIGHT_01 + RIGHT_02
+WRONG = WRONG_01 + WRONG_02 + WRONG_03
+RIGHT = RIGHT_01 + RIGHT_02 + RIGHT_03
 LESSONS = {int(p.name[:2]): p for p in lesson_paths()}
 
 
@@ -29,8 +31,11 @@ def learner_namespace() -> dict:
     import minikeras as mk
     from minikeras import axes, config
     from minikeras import backend as K
+    from minikeras.autograd import check_gradients
+    from minikeras.ops import define_op, unbroadcast
     return {"__name__": "__learner__", "np": np, "math": math, "mk": mk, "K": K,
-            "axes": axes, "config": config}
+            "axes": axes, "config": config, "check_gradients": check_gradients,
+            "define_op": define_op, "unbroadcast": unbroadcast}
 
 
 def answer_of(exercise: str, code: str, namespace: dict | None = None):
