@@ -6,7 +6,8 @@
                              #  --headless: check the set-up by running the lessons instead)
     python3 dev.py lessons --reset 01   # start lesson 01 again (your old copy is kept aside)
     python3 dev.py test      # install, then run every test (pytest, nbval on the lessons,
-                             # the CUDA simulator, and real Keras 3 in .venv-keras/)
+                             # the CUDA simulator, and real Keras 3 in .venv-keras/
+                             # and .venv-keras30/)
 
 For teachers:
     python3 dev.py student        # write student copies (solutions removed) to student/
@@ -45,6 +46,13 @@ KERAS_PY = KERAS_BIN / ("python.exe" if os.name == "nt" else "python")
 KERAS_STAMP = KERAS_VENV / ".minikeras-installed"
 KERAS_PACKAGES = ["keras==3.15.1", "h5py>=3.10", "torch==2.13.0", "pytest>=8",
                   "hypothesis>=6.100"]
+# The oldest Keras 3, to check that files minikeras writes open there too (Keras 3.15's
+# own files do not). Small: it borrows PyTorch from .venv-keras through a .pth file.
+KERAS30_VENV = ROOT / ".venv-keras30"
+KERAS30_PY = KERAS30_VENV / ("Scripts" if os.name == "nt" else "bin") / \
+    ("python.exe" if os.name == "nt" else "python")
+KERAS30_STAMP = KERAS30_VENV / ".minikeras-installed"
+KERAS30_PACKAGES = ["keras==3.0.0", "numpy<2", "h5py>=3.10"]
 
 
 def _wanted_stamp(packages: list[str]) -> str:
@@ -103,6 +111,26 @@ def ensure_keras_installed() -> None:
     KERAS_STAMP.write_text(_wanted_stamp(KERAS_PACKAGES))
 
 
+def ensure_keras30_installed() -> None:
+    """Create .venv-keras30 with Keras 3.0.0, once (PyTorch comes from .venv-keras)."""
+    if KERAS30_STAMP.exists() and KERAS30_STAMP.read_text() == _wanted_stamp(KERAS30_PACKAGES):
+        return
+    if not KERAS30_PY.exists():
+        print(f"creating {KERAS30_VENV.relative_to(ROOT)}/ (Keras 3.0, for tests/interop)",
+              flush=True)
+        venv.create(KERAS30_VENV, with_pip=True)
+    pip = [KERAS30_PY, "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+    _run(*pip, *KERAS30_PACKAGES)
+    find = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    theirs = subprocess.run([str(KERAS_PY), "-c", find], capture_output=True, text=True,
+                            check=True).stdout.strip()
+    ours = subprocess.run([str(KERAS30_PY), "-c", find], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    # appended after its own site-packages: Keras 3.0 and NumPy 1 win, torch is found
+    (Path(ours) / "zz_torch_from_venv_keras.pth").write_text(theirs + "\n")
+    KERAS30_STAMP.write_text(_wanted_stamp(KERAS30_PACKAGES))
+
+
 def _env() -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("MPLBACKEND", "Agg")
@@ -128,6 +156,7 @@ def cmd_test(extra: list[str]) -> int:
     # 3. minikeras against real Keras 3 (its own environment; files cross both ways)
     if (ROOT / "tests" / "interop").is_dir():
         ensure_keras_installed()
+        ensure_keras30_installed()
         real = dict(env, KERAS_BACKEND="torch")
         interop = [KERAS_PY, "-m", "pytest", "tests/interop", *extra]
         code = subprocess.run([str(a) for a in interop], cwd=ROOT, env=real).returncode or code

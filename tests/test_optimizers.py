@@ -493,3 +493,26 @@ def test_a_new_rule_needs_only_update_step():
     assert opt.get_config()["name"] == "signsgd" and opt.weights == [opt.iterations]
     with pytest.raises(NotImplementedError, match="must define update_step"):
         run_minikeras(Optimizer(), steps=1)
+
+
+@pytest.mark.parametrize("make, slots", [
+    (lambda: optimizers.SGD(momentum=0.9), ["w_momentum", "b_momentum"]),
+    (lambda: optimizers.RMSprop(momentum=0.5, centered=True),
+     ["w_velocity", "b_velocity", "w_momentum", "b_momentum", "w_average_gradient",
+      "b_average_gradient"]),
+    (lambda: optimizers.Adagrad(), ["w_accumulator", "b_accumulator"]),
+    (lambda: optimizers.Adadelta(), ["w_accumulated_grad", "w_accumulated_delta_var",
+                                     "b_accumulated_grad", "b_accumulated_delta_var"]),
+    (lambda: optimizers.Adam(amsgrad=True), ["w_momentum", "w_velocity", "b_momentum",
+                                             "b_velocity", "w_velocity_hat", "b_velocity_hat"]),
+    (lambda: optimizers.Adamax(), ["w_momentum", "w_norm", "b_momentum", "b_norm"]),
+    (lambda: optimizers.Nadam(), ["w_momentum", "w_velocity", "b_momentum", "b_velocity",
+                                  "u_product"]),
+], ids=["sgd", "rmsprop", "adagrad", "adadelta", "adam", "adamax", "nadam"])
+def test_variables_are_in_keras_3_order(make, slots):
+    """Keras 3 creates slots one trained variable at a time: its variables (and files)
+    interleave them (the same order against real Keras: tests/interop/test_files.py)."""
+    w, b = K.variable(np.zeros((2, 3)), name="w"), K.variable(np.zeros(3), name="b")
+    opt = make()
+    opt.build([w, b])
+    assert [v.name for v in opt.variables] == ["iterations", "learning_rate"] + slots

@@ -170,29 +170,38 @@ def test_custom_layer_needs_custom_objects(tmp_path):
 # ---------------------------------------------------------------- the file itself
 
 
-def test_keras_zip_holds_json_and_npz_only_and_no_pickle(tmp_path):
+def test_keras_zip_holds_json_and_hdf5_only_and_no_pickle(tmp_path):
     model = mlp()
     model.compile("adam", "categorical_crossentropy", metrics=["accuracy"])
+    model.fit(X, np.eye(3)[[0, 1, 2, 0, 1, 2]], epochs=1, verbose=0)
     path = tmp_path / "m.keras"
     model.save(path)
     with zipfile.ZipFile(path) as z:
-        names = z.namelist()
-        assert sorted(names) == ["config.json", "metadata.json", "model.weights.npz"]
-        assert not any(n.endswith((".pkl", ".pickle")) for n in names)
+        infos = z.infolist()
         meta = json.loads(z.read("metadata.json"))
         config = json.loads(z.read("config.json"))
-        npz_bytes = z.read("model.weights.npz")
-    assert meta["format"].startswith("minikeras")
-    assert config["class_name"] == "Sequential"
-    assert [layer["class_name"] for layer in config["config"]["layers"]] == \
-        ["InputLayer", "Dense", "Dropout", "Dense"]
+        h5_bytes = z.read("model.weights.h5")
+    # Keras's members, in Keras's order, uncompressed
+    assert [i.filename for i in infos] == ["metadata.json", "config.json", "model.weights.h5"]
+    assert all(i.compress_type == zipfile.ZIP_STORED for i in infos)
+    assert meta["keras_version"] == "3.0.0" and meta["written_by"].startswith("minikeras")
+    assert config["module"] == "keras" and config["class_name"] == "Sequential"
+    assert [(layer["module"], layer["class_name"]) for layer in config["config"]["layers"]] == \
+        [("keras.layers", "InputLayer"), ("keras.layers", "Dense"), ("keras.layers", "Dropout"),
+         ("keras.layers", "Dense")]
     assert config["compile_config"]["loss"] == "categorical_crossentropy"
-    with np.load(io.BytesIO(npz_bytes), allow_pickle=False) as npz:
-        arrays = [npz[k] for k in sorted(npz.files)]
+    assert config["compile_config"]["optimizer"]["module"] == "keras.optimizers"
+    import h5py
+    with h5py.File(io.BytesIO(h5_bytes), "r") as f:
+        arrays = [f[f"layers/{name}/vars/{i}"][()] for name in ("dense", "dense_1")
+                  for i in (0, 1)]
+        assert list(f["layers/dropout/vars"]) == [] and list(f["vars"]) == []
+        assert int(f["optimizer/vars/0"][()]) == 1          # iterations
+        assert len(f["optimizer/vars"]) == 2 + 2 * 4         # + Adam's m and v per weight
     assert all(a.dtype != object for a in arrays)
     for a, w in zip(arrays, model.get_weights()):
         np.testing.assert_array_equal(a, w)
-    assert b"\x80\x04\x95" not in npz_bytes  # no pickle protocol-4 stream inside
+    assert b"\x80\x04\x95" not in h5_bytes  # no pickle protocol-4 stream inside
 
 
 def test_save_refuses_bad_paths_and_unbuilt_models(tmp_path):
@@ -205,7 +214,7 @@ def test_save_refuses_bad_paths_and_unbuilt_models(tmp_path):
     with pytest.raises(ValueError, match="no weights yet"):
         Sequential([Dense(2)], name="empty_shell").save(tmp_path / "e.keras")
     (tmp_path / "other.keras").write_bytes(_zip({"hello.txt": b"hi"}))
-    with pytest.raises(ValueError, match="not a minikeras model file"):
+    with pytest.raises(ValueError, match="other.keras: not a Keras model file"):
         load_model(tmp_path / "other.keras")
 
 
@@ -277,21 +286,20 @@ def test_lambda_loads_only_with_safe_mode_false(tmp_path):
 # ---------------------------------------------------------------- weights files
 
 
-def test_save_weights_load_weights_round_trip(tmp_path):
+@pytest.mark.parametrize("suffix", [".weights.h5", ".weights.npz"])
+def test_save_weights_load_weights_round_trip(tmp_path, suffix):
     model = mlp()
-    path = tmp_path / "mlp.weights.npz"
+    path = tmp_path / f"mlp{suffix}"
     model.save_weights(path)
-    with np.load(path, allow_pickle=False) as npz:
-        assert len(npz.files) == 4
     other = mlp()
     assert not np.array_equal(other.get_weights()[0], model.get_weights()[0])
     other.load_weights(path)
     assert_same_weights(model, other)
     np.testing.assert_array_equal(other.predict(X, verbose=0), model.predict(X, verbose=0))
-    with pytest.raises(ValueError, match=r"\.weights\.npz"):
+    with pytest.raises(ValueError, match=r"\.weights\.h5 or \.weights\.npz"):
         model.save_weights(tmp_path / "mlp.h5")
     small = Sequential([Dense(3, input_shape=(4,))], name="small")
-    with pytest.raises(ValueError, match='"small" expects 2 weight arrays, got 4'):
+    with pytest.raises(ValueError, match=r"mlp\.weights\..*(has 2 weights|4)"):
         small.load_weights(path)
 
 

@@ -38,7 +38,7 @@ FLOORS = [
     ("backend", ["backend"]),
     ("building blocks", ["activations", "initializers", "regularizers", "constraints",
                          "losses", "losses.*", "metrics", "optimizers", "optimizers.*"]),
-    ("file formats", ["saving"]),
+    ("file formats", ["saving", "saving.*"]),
     ("layers", ["layers", "layers.*"]),
     ("models", ["callbacks", "callbacks.*", "models", "models.*"]),
     ("around", ["datasets", "datasets.*", "grading", "grading.*", "viz"]),

@@ -32,22 +32,23 @@ from __future__ import annotations
 
 import inspect
 import itertools
-import re
 from collections import defaultdict
 
 import numpy as np
 
 from minikeras import backend as K
 from minikeras import config, initializers, regularizers
+from minikeras.layers import budget
 from minikeras.ops import identity
 from minikeras.tensor import Constant, Origin, Tensor, UpdateRecorder, Variable, format_shape
+from minikeras.utils.naming import to_snake_case
 
 _layer_counters: dict[str, itertools.count] = defaultdict(lambda: itertools.count(0))
 
 
 def default_name(cls_name: str) -> str:
     """'Dense' -> 'dense', 'dense_1', ...; 'SimpleRNN' -> 'simple_rnn'."""
-    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", cls_name).lower()
+    snake = to_snake_case(cls_name)
     n = next(_layer_counters[snake])
     return snake if n == 0 else f"{snake}_{n}"
 
@@ -214,6 +215,7 @@ class Layer:
                 else "zeros"
         init = initializers.get(initializer)
         shape = (shape,) if isinstance(shape, int) else tuple(shape or ())
+        budget.spend(self.name, shape)  # loading a file: no more than the file holds
         var = K.variable(init(shape, dtype=dtype), dtype=dtype,
                          name=f"{self.name}/{name or 'weight_' + str(len(self._own_weights))}")
         var.trainable = trainable

@@ -82,7 +82,7 @@ def _lambda_text(source: str) -> str:
 def deserialize_function(spec: dict, safe_mode: bool):
     if not safe_mode:
         cfg = spec["config"]
-        namespace = _lambda_namespace()
+        namespace = lambda_namespace()
         if cfg["name"] == "<lambda>":
             return eval(cfg["source"], namespace)
         exec(cfg["source"], namespace)  # noqa: S102 (explicitly allowed)
@@ -92,7 +92,7 @@ def deserialize_function(spec: dict, safe_mode: bool):
         "it would run that code. If you trust the file, pass safe_mode=False to load_model.")
 
 
-def _lambda_namespace() -> dict:
+def lambda_namespace() -> dict:
     """The names a saved function may use: K (backend), ops, np, and the package itself
     as minikeras or keras (loaded already: a model is being loaded with it, so it is
     taken from sys.modules; importing the package here would go up the house)."""

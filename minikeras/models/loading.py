@@ -1,12 +1,14 @@
 """Rebuilding models: from the config a model gives of itself, or from a ``.keras`` file.
 
-``serialize(model)`` (``model.py``) describes a model as plain data; ``model_from_config``
-makes a new model from that description, layer by layer (without weights), and
-``load_model`` reads a file (``minikeras.saving``), rebuilds the model, puts its weights
-back and compiles it as it was.
+``load_model`` reads a file written by Keras 3 (3.0 ... 3.15) or by minikeras: the
+archive is checked (``minikeras.saving``), the model is built from ``config.json`` with no
+more weights than the file holds (``minikeras.layers.budget``), compiled from its
+``compile_config``, then filled: model weights, then optimizer state.
+``model_from_config`` makes a new model (without weights) from a config in memory:
+``serialize(model)``'s, or Keras's. Both use one rebuild, ``keras_files.from_config``.
 
 Nothing from the file is run as code, with one exception you must ask for: a Lambda
-layer's function is source text, re-created only with ``safe_mode=False``.
+layer's function is re-created only with ``safe_mode=False``.
 
 >>> import tempfile, os, numpy as np
 >>> from minikeras.layers import Dense
@@ -15,28 +17,21 @@ layer's function is source text, re-created only with ``safe_mode=False``.
 >>> model.save(path)
 >>> np.array_equal(load_model(path).get_weights()[0], model.get_weights()[0])
 True
+>>> model_from_config(serialize(model)).output_shape
+(None, 2)
 """
 from __future__ import annotations
 
-import numpy as np
+import warnings
 
-from minikeras import layers as layers_module
-from minikeras import saving
-from minikeras.layers.core import InputLayer
-from minikeras.layers.lambda_layer import deserialize_function
-from minikeras.models.model import Model
-from minikeras.models.sequential import Sequential
-
-
-def load_model(filepath, custom_objects=None, compile: bool = True, safe_mode: bool = True):
-    """Read a ``.keras`` file written by ``model.save``: the same model, weights and (with
-    ``compile=True``) compile settings."""
-    config, weights = saving.read_model_file(filepath)
-    model = model_from_config(config, custom_objects, safe_mode)
-    model.set_weights(weights)
-    if compile and config.get("compile_config"):
-        model.compile_from_config(config["compile_config"])
-    return model
+from minikeras.layers.budget import weight_budget
+from minikeras.models.keras_files.from_config import Reader
+from minikeras.models.keras_files.weights import ArchiveWeights, check_metadata
+from minikeras.models.model import serialize  # noqa: F401 (the docstring's example)
+from minikeras.models.sequential import Sequential  # noqa: F401 (the docstring's example)
+from minikeras.saving.archive import Archive
+from minikeras.saving.errors import FileFormatError
+from minikeras.saving.jsonio import parse_json
 
 
 def save_model(model, filepath, overwrite: bool = True) -> None:
@@ -45,65 +40,55 @@ def save_model(model, filepath, overwrite: bool = True) -> None:
 
 
 def model_from_config(cfg: dict, custom_objects=None, safe_mode: bool = True):
-    """Re-create a model (without weights) from ``serialize(model)``'s description."""
-    custom_objects = dict(custom_objects or {})
-    kind, config = cfg["class_name"], cfg["config"]
-    if kind == "Sequential":
-        model = Sequential(name=config["name"])
-        for entry in config["layers"]:
-            model.add(_layer_from_config(entry, custom_objects, safe_mode))
-        return model
-    if kind in ("Model", "Functional") and "layers" in config:
-        tensors = {}
-        for entry in config["layers"]:
-            layer = _layer_from_config(entry, custom_objects, safe_mode)
-            if isinstance(layer, InputLayer):
-                tensors[(layer.name, 0, 0)] = layer.output
-            for n, node in enumerate(entry.get("inbound_nodes", [])):
-                outputs = layer(_rebuild(node["args"], tensors), **node.get("kwargs", {}))
-                for i, t in enumerate(outputs if isinstance(outputs, (list, tuple))
-                                      else [outputs]):
-                    tensors[(layer.name, n, i)] = t
-        return Model(_rebuild(config["input_layers"], tensors),
-                     _rebuild(config["output_layers"], tensors), name=config["name"])
-    cls = custom_objects.get(kind)
-    if cls is None:
-        raise ValueError(f"the saved model is a subclassed {kind!r}: pass its class in "
-                         f"custom_objects={{'{kind}': {kind}}} to load it")
-    model = cls.from_config(config) if hasattr(cls, "from_config") else cls()
-    build = cfg.get("build_config") or {}
-    if build.get("input_shapes"):
-        model._ensure_built_from_data([np.zeros([1 if d is None else d for d in s],
-                                                dtype="float32")
-                                       for s in build["input_shapes"]])
+    """Re-create a model (without weights) from ``serialize(model)``'s description or
+    from Keras's (the ``config.json`` of a ``.keras`` file)."""
+    minikeras_v1 = str(cfg.get("module", "")).startswith("minikeras")
+    return Reader(None, custom_objects, safe_mode, minikeras_v1=minikeras_v1).model(cfg)
+
+
+def load_model(filepath, custom_objects=None, compile: bool = True,
+               safe_mode: bool = True):
+    """A model from a ``.keras`` file written by Keras 3 (3.0 ... 3.15) or minikeras."""
+    with Archive(filepath) as archive:
+        check_metadata(archive)
+        if "config.json" not in archive:
+            raise FileFormatError(archive.path, f"not a Keras model file: it has no "
+                                                f"config.json (it holds {archive.names})")
+        config = parse_json(archive.read("config.json"), archive.path, "config.json")
+        if not isinstance(config, dict):
+            raise FileFormatError(archive.path, "config.json must hold a JSON object")
+        weights = ArchiveWeights(archive)
+        try:
+            reader = Reader(archive.path, custom_objects, safe_mode,
+                            minikeras_v1=str(config.get("module", "")).startswith("minikeras"))
+            with weight_budget(weights.total, reader.error):
+                model = _guarded(archive.path, "rebuilt from config.json",
+                                 lambda: reader.model(config))
+            if compile and config.get("compile_config"):
+                _compile(model, config["compile_config"], reader)
+            _guarded(archive.path, "filled with the file's weights",
+                     lambda: weights.load_into(model))
+        finally:
+            weights.close()
     return model
 
 
-def _layer_from_config(entry: dict, custom_objects: dict, safe_mode: bool):
-    name = entry["class_name"]
-    if name in ("Sequential", "Model", "Functional") and name not in custom_objects:
-        return model_from_config(entry, custom_objects, safe_mode)  # a nested model
-    cls = custom_objects.get(name)
-    if cls is not None and isinstance(cls, type) and issubclass(cls, Model):
-        return model_from_config(entry, custom_objects, safe_mode)  # nested, subclassed
-    cls = cls or _find_layer_class(name)
-    cfg = dict(entry["config"])
-    if name == "Lambda":
-        cfg["function"] = deserialize_function(cfg["function"], safe_mode)
-    return cls.from_config(cfg)
-
-
-def _find_layer_class(name):
+def _guarded(path, what: str, fn):
     try:
-        return layers_module.get(name)
-    except ValueError:
-        raise ValueError(f"unknown layer class {name!r} in the saved model; pass it in "
-                         f"custom_objects={{'{name}': {name}}}") from None
+        return fn()
+    except (FileFormatError, MemoryError):
+        raise
+    except Exception as e:
+        raise FileFormatError(path, f"the model cannot be {what}: {type(e).__name__}: {e}") \
+            from e
 
 
-def _rebuild(structure, tensors):
-    if isinstance(structure, dict) and "__tensor__" in structure:
-        return tensors[tuple(structure["__tensor__"])]
-    if isinstance(structure, list):
-        return [_rebuild(s, tensors) for s in structure]
-    raise ValueError(f"malformed model config near {structure!r}")
+# ---------------------------------------------------------------- compile settings
+def _compile(model, config: dict, reader: Reader) -> None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            model.compile_from_config(config)
+    except Exception as e:
+        raise reader.error(f"the model's compile settings cannot be used ({e}); pass "
+                           f"compile=False to load it uncompiled") from e

@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from minikeras import config, saving
-from minikeras.layers import serialize as serialize_layer
+from minikeras import config
 from minikeras.layers.base import Layer, Node, nest_flatten, nest_map
 from minikeras.layers.core import Input, InputLayer
+from minikeras.models import keras_files
+from minikeras.models.keras_files import to_config
 from minikeras.models.summary import format_summary
 from minikeras.models.training import Trainer
 from minikeras.tensor import Tensor
@@ -178,56 +179,40 @@ class Model(Trainer, Layer):
 
     # ---- configuration and files ----
     def get_config(self) -> dict:
-        """A functional model: its layers, each with the calls that wire it (inbound
-        nodes), and which tensors are the model's inputs and outputs. A subclassed model:
-        its name (override ``get_config`` to add the arguments of your ``__init__``)."""
+        """A functional model as Keras 3 describes it: its layers (in Keras's order), each
+        with the calls that wire it (``inbound_nodes``), and which tensors are the
+        model's inputs and outputs. A subclassed model: its name (override
+        ``get_config`` to add the arguments of your ``__init__``).
+
+        >>> from minikeras.layers import Input, Dense
+        >>> x = Input(shape=(3,), name="x")
+        >>> config = Model(x, Dense(2, name="d")(x)).get_config()
+        >>> [e["name"] for e in config["layers"]], config["output_layers"]
+        (['x', 'd'], [['d', 0, 0]])
+        """
         if not self._is_graph_network:
             return {"name": self.name}
-        numbers = _node_numbers(self)
-
-        def ref(t):
-            layer, node_index, tensor_index = t._keras_history
-            return [layer.name, numbers[(id(layer), node_index)], tensor_index]
-
-        def structure(s):
-            if isinstance(s, (list, tuple)):
-                return [structure(x) for x in s]
-            return {"__tensor__": ref(s)}
-
-        layers = []
-        for layer in self.layers:
-            entry = serialize_layer(layer)
-            entry["inbound_nodes"] = [{"args": structure(n.inputs),
-                                       "kwargs": _plain_kwargs(n.kwargs)}
-                                      for n in self._nodes if n.layer is layer]
-            layers.append(entry)
-        return {"name": self.name, "trainable": self.trainable, "layers": layers,
-                "input_layers": structure(self._input_structure),
-                "output_layers": structure(self._output_structure)}
-
-    def get_build_config(self) -> dict | None:
-        """The input shapes a subclassed model was built for (to build it again)."""
-        return {"input_shapes": [list(t.shape) for t in self.inputs]} if self.built else None
+        return to_config.model_entry(self)["config"]
 
     def save(self, filepath, overwrite=True, **kwargs) -> None:
-        """Save architecture, weights and compile settings to a ``.keras`` zip file."""
-        filepath = saving.check_model_path(filepath, overwrite)
-        if not self.built:
-            raise ValueError(f'model "{self.name}" has no weights yet: build it (give an '
-                             f"input shape or call it on data) before saving")
-        saving.write_model_file(filepath, serialize(self), self.get_weights(), overwrite)
+        """Save architecture, weights, compile settings and optimizer state to a ``.keras``
+        file that Keras 3 opens (``keras_files.write``)."""
+        keras_files.save_model(self, filepath, overwrite=overwrite)
 
     def save_weights(self, filepath, overwrite=True) -> None:
-        """Save only the weights, to a ``.weights.npz`` file (in ``model.weights`` order)."""
-        saving.write_weights_file(filepath, self.get_weights(), overwrite)
+        """Save the weights (and optimizer state) to ``*.weights.h5`` as Keras 3 does, or
+        to ``*.weights.npz`` (minikeras's first format)."""
+        keras_files.save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath) -> None:
-        self.set_weights(saving.read_weights_file(filepath))
+        """Weights from ``*.weights.h5``, a ``.keras`` file, a Keras 2 ``.h5`` or an old
+        ``*.weights.npz``."""
+        keras_files.load_weights(self, filepath)
 
 
 def serialize(model: Model) -> dict:
-    """The model as a JSON-ready dict, in Keras 3's shape: its class, ``get_config()``,
-    and (when there is one) how it was built and compiled. ``loading.model_from_config``
+    """The model as a JSON-ready dict, as a Keras 3 ``config.json`` holds it: its class,
+    ``get_config()``, and how it was built and compiled. ``loading.model_from_config``
     reverses it.
 
     >>> from minikeras.layers import Dense
@@ -236,32 +221,7 @@ def serialize(model: Model) -> dict:
     >>> entry["class_name"], [layer["class_name"] for layer in entry["config"]["layers"]]
     ('Sequential', ['InputLayer', 'Dense'])
     """
-    entry = {"module": "minikeras.models", "class_name": type(model).__name__,
-             "config": model.get_config()}
-    if model._is_subclassed():
-        entry["build_config"] = model.get_build_config()
-    if model.compiled:
-        entry["compile_config"] = model.get_compile_config()
-    return entry
-
-
-def _node_numbers(model) -> dict:
-    """Number each layer's calls that belong to this model 0, 1, ... (as saved)."""
-    numbers, counts = {}, {}
-    for layer in (t._keras_history[0] for t in model.inputs):
-        numbers[(id(layer), 0)] = 0
-        counts[id(layer)] = 1
-    for node in model._nodes:
-        layer = node.layer
-        index = layer._inbound_nodes.index(node)
-        numbers[(id(layer), index)] = counts.get(id(layer), 0)
-        counts[id(layer)] = counts.get(id(layer), 0) + 1
-    return numbers
-
-
-def _plain_kwargs(kwargs: dict) -> dict:
-    return {k: v for k, v in kwargs.items()
-            if k not in ("training", "mask") and isinstance(v, (int, float, str, bool))}
+    return to_config.model_config(model)
 
 
 def _input_dtype(array) -> str:

@@ -14,9 +14,9 @@ built when it first sees data.
 """
 from __future__ import annotations
 
-from minikeras.layers import serialize as serialize_layer
 from minikeras.layers.base import Layer
 from minikeras.layers.core import Input, InputLayer
+from minikeras.models.keras_files import to_config
 from minikeras.models.model import Model, _input_dtype
 from minikeras.tensor import Tensor
 
@@ -100,7 +100,5 @@ class Sequential(Model):
         return list(self._stack)
 
     def get_config(self) -> dict:
-        """Its name and its layers, the Input first (when it has one)."""
-        layers = [] if self._input_layer is None else [serialize_layer(self._input_layer)]
-        layers += [serialize_layer(layer) for layer in self.layers]
-        return {"name": self.name, "trainable": self.trainable, "layers": layers}
+        """Its name and its layers, the Input first (when it has one), as Keras 3."""
+        return to_config.model_entry(self)["config"]

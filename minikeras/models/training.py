@@ -34,8 +34,11 @@ from minikeras.models.data import (
     verbosity,
     whole_number,
 )
+from minikeras.models.keras_files import to_config
 from minikeras.rng import new_generator
+from minikeras.saving.names import accepted_keys
 from minikeras.tensor import Origin, format_shape
+from minikeras.utils.naming import to_snake_case
 from minikeras.utils.progbar import Progbar
 
 
@@ -365,26 +368,49 @@ class Trainer:
 
     # ---------------------------------------------------------------- compile settings
     def get_compile_config(self) -> dict:
-        """What ``compile`` was given, JSON-ready (the optimizer with its settings; losses
-        and metrics by name), so that ``compile_from_config`` can compile a copy."""
-        def plain(spec):
-            if spec is None or isinstance(spec, (str, int, float)):
-                return spec
-            if isinstance(spec, (list, tuple)):
-                return [plain(s) for s in spec]
-            if isinstance(spec, dict):
-                return {k: plain(v) for k, v in spec.items()}
-            return getattr(spec, "name", None) or getattr(spec, "__name__", None)
-
-        return {"optimizer": optimizers.serialize(self.optimizer), "loss": plain(self.loss),
-                "metrics": plain(self._metrics_spec), "loss_weights": plain(self._loss_weights)}
+        """What ``compile`` was given, JSON-ready and in the keys Keras 3.0 reads (the
+        optimizer with its settings, losses and metrics), so that ``compile_from_config``
+        (minikeras's or Keras's) can compile a copy."""
+        return to_config.compile_config(self)
 
     def compile_from_config(self, config: dict) -> None:
-        """Compile as ``get_compile_config`` describes (a fresh optimizer with the same
-        settings)."""
-        self.compile(optimizer=optimizers.deserialize(config["optimizer"]),
-                     loss=config["loss"], metrics=config["metrics"],
-                     loss_weights=config["loss_weights"])
+        """Compile as a ``compile_config`` says: one written by minikeras or by Keras 3
+        (whose losses may be serialized Loss objects, metrics metric objects, and
+        optimizers carry settings minikeras reads or refuses clearly)."""
+        self.compile(optimizer=optimizers.deserialize(config.get("optimizer")),
+                     loss=_loss_from_config(config.get("loss")),
+                     metrics=_metrics_from_config(config.get("metrics")) or None,
+                     loss_weights=config.get("loss_weights"))
+
+
+def _loss_from_config(spec):
+    """A loss in a compile_config: a name, a serialized Loss (built here, with only the
+    keys minikeras's class takes), a list or a dict of them per output."""
+    if isinstance(spec, list):
+        return [_loss_from_config(s) for s in spec]
+    if isinstance(spec, dict) and "class_name" in spec and "config" in spec:
+        cls = getattr(losses, spec["class_name"], None)
+        config = spec["config"]
+        if isinstance(cls, type) and isinstance(config, dict):
+            keys = accepted_keys(cls)
+            config = {k: v for k, v in config.items() if keys is None or k in keys}
+        return losses.get({"class_name": spec["class_name"], "config": config})
+    if isinstance(spec, dict):  # one loss per output name
+        return {k: _loss_from_config(v) for k, v in spec.items()}
+    return spec
+
+
+def _metrics_from_config(spec):
+    """Metrics in a compile_config: names, or Keras metric objects (by their name)."""
+    if isinstance(spec, list):
+        return [_metrics_from_config(s) for s in spec]
+    if isinstance(spec, dict) and "class_name" in spec:
+        config = spec.get("config")
+        name = config.get("name") if isinstance(config, dict) else None
+        return name or to_snake_case(spec["class_name"])
+    if isinstance(spec, dict):
+        return {k: _metrics_from_config(v) for k, v in spec.items()}
+    return spec
 
 
 def _flat_names(metrics) -> list:

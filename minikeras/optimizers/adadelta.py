@@ -29,6 +29,9 @@ class Adadelta(Optimizer):
     array([0.5636], dtype=float32)
     """
 
+    # Keras 3 order of the slots in its variables and files (see Optimizer)
+    keras_slot_groups = (("accumulated_grads", "accumulated_delta_vars"),)
+
     def __init__(self, learning_rate: float = 0.001, rho: float = 0.95, epsilon: float = 1e-7,
                  *, name: str = "adadelta", **kwargs):
         super().__init__(learning_rate, name=name, **kwargs)

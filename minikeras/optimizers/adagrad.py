@@ -26,6 +26,9 @@ class Adagrad(Optimizer):
     array([0.9012], dtype=float32)
     """
 
+    # Keras 3 order of the slots in its variables and files (see Optimizer)
+    keras_slot_groups = (("accumulators",),)
+
     def __init__(self, learning_rate: float = 0.001, initial_accumulator_value: float = 0.1,
                  epsilon: float = 1e-7, *, name: str = "adagrad", **kwargs):
         super().__init__(learning_rate, name=name, **kwargs)

@@ -35,6 +35,9 @@ class Adam(Moments):
     array([ 0.9, -1.9], dtype=float32)
     """
 
+    # Keras 3 order of the slots in its variables and files (see Optimizer)
+    keras_slot_groups = (("momentums", "velocities"), ("velocity_hats",))
+
     def __init__(self, learning_rate: float = 0.001, beta_1: float = 0.9,
                  beta_2: float = 0.999, epsilon: float = 1e-7, amsgrad: bool = False, *,
                  name: str = "adam", **kwargs):

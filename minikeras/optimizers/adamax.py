@@ -28,6 +28,9 @@ class Adamax(Moments):
     array([ 0.9, -1.9], dtype=float32)
     """
 
+    # Keras 3 order of the slots in its variables and files (see Optimizer)
+    keras_slot_groups = (("momentums", "norms"),)
+
     def __init__(self, learning_rate: float = 0.001, beta_1: float = 0.9,
                  beta_2: float = 0.999, epsilon: float = 1e-7, *, name: str = "adamax",
                  **kwargs):

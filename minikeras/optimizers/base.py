@@ -169,10 +169,33 @@ class Optimizer:
         """Keras 2 order: ``[iterations] + slots``."""
         return [self.iterations] + self._slots
 
+    # Keras 3 creates an optimizer's slots one trained variable at a time, so in its list
+    # of variables (and in saved files) the slot lists named in one group interleave:
+    # Adam's (("momentums", "velocities"),) gives m0, v0, m1, v1, ...; groups follow one
+    # another; state shared by all variables (Nadam's product) comes last.
+    keras_slot_groups: tuple[tuple[str, ...], ...] = ()
+    keras_shared_state: tuple[str, ...] = ()
+
     @property
     def variables(self) -> list[Variable]:
-        """Keras 3 order: ``[iterations, learning_rate] + slots``."""
-        return [self.iterations, self._learning_rate] + self._slots
+        """Keras 3 order: ``iterations``, ``learning_rate``, then the slots as Keras 3
+        lists them (``keras_slot_groups``; an optimizer without them: creation order)."""
+        head = [self.iterations, self._learning_rate]
+        if not self.keras_slot_groups:
+            return head + self._slots
+        ordered = []
+        for group in self.keras_slot_groups:
+            lists = [getattr(self, name, None) or [] for name in group]
+            lists = [slots for slots in lists if slots]
+            for i in range(len(lists[0]) if lists else 0):
+                ordered += [slots[i] for slots in lists]
+        shared = [getattr(self, name) for name in self.keras_shared_state
+                  if getattr(self, name, None) is not None]
+        ordered += shared
+        if {id(v) for v in ordered} != {id(v) for v in self._slots}:
+            raise AssertionError(f"{type(self).__name__}.keras_slot_groups do not list "
+                                 f"all of its slots")
+        return head + ordered
 
     def get_weights(self) -> list[np.ndarray]:
         return K.batch_get_value(self.weights)

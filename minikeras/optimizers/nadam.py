@@ -35,6 +35,10 @@ class Nadam(Moments):
     array([ 0.8937, -1.8937], dtype=float32)
     """
 
+    # Keras 3 order of the slots in its variables and files (see Optimizer)
+    keras_slot_groups = (("momentums", "velocities"),)
+    keras_shared_state = ("u_product",)
+
     def __init__(self, learning_rate: float = 0.001, beta_1: float = 0.9,
                  beta_2: float = 0.999, epsilon: float = 1e-7, *, name: str = "nadam",
                  **kwargs):

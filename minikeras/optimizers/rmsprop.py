@@ -37,6 +37,9 @@ class RMSprop(Optimizer):
     array([ 0.6838, -1.6838], dtype=float32)
     """
 
+    # Keras 3 order of the slots in its variables and files (see Optimizer)
+    keras_slot_groups = (("velocities",), ("momentums",), ("average_gradients",))
+
     def __init__(self, learning_rate: float = 0.001, rho: float = 0.9, momentum: float = 0.0,
                  epsilon: float = 1e-7, centered: bool = False, *, name: str = "rmsprop",
                  **kwargs):

@@ -32,6 +32,9 @@ class SGD(Optimizer):
     (array([0.46], dtype=float32), array([-0.34], dtype=float32))
     """
 
+    # Keras 3 order of the slots in its variables and files (see Optimizer)
+    keras_slot_groups = (("momentums",),)
+
     def __init__(self, learning_rate: float = 0.01, momentum: float = 0.0,
                  nesterov: bool = False, *, name: str = "SGD", **kwargs):
         super().__init__(learning_rate, name=name, **kwargs)

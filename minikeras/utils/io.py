@@ -6,6 +6,9 @@ go to a temporary file in the same folder first, are flushed to the disk, and on
 is the temporary file renamed over the real name: on every system Python supports,
 ``os.replace`` within one folder is atomic, so a reader sees the old file or the new one.
 
+A save killed half-way (power cut, ``kill -9``) leaves its temporary file
+``.tmp-XXXXXXXX-<name>`` behind; the next save of the same file removes it.
+
 >>> import os, tempfile
 >>> path = os.path.join(tempfile.mkdtemp(), "notes", "hello.txt")
 >>> atomic_write(path, b"hello")
@@ -15,6 +18,7 @@ is the temporary file renamed over the real name: on every system Python support
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 
 
@@ -24,6 +28,7 @@ def atomic_write(path, data: bytes) -> None:
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
+    remove_stale_temp_files(path)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix="-" + os.path.basename(path))
     try:
         with os.fdopen(fd, "wb") as f:
@@ -36,6 +41,22 @@ def atomic_write(path, data: bytes) -> None:
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def remove_stale_temp_files(path) -> list[str]:
+    """Delete the temporary files that earlier, killed saves of ``path`` left (named as
+    ``atomic_write`` names them); return their names."""
+    folder = os.path.dirname(os.path.abspath(path))
+    pattern = re.compile(r"\.tmp-[a-z0-9_]{8}-" + re.escape(os.path.basename(path)) + "$")
+    removed = []
+    for name in os.listdir(folder):
+        if pattern.match(name):
+            try:
+                os.remove(os.path.join(folder, name))
+                removed.append(name)
+            except FileNotFoundError:  # another save of the same file got there first
+                pass
+    return removed
 
 
 def _umask() -> int:
