@@ -261,7 +261,7 @@ class Variable(Tensor):
         """
         if isinstance(new_value, Tensor) and _needs_data(new_value):
             return self._record(new_value)
-        new_value = np.asarray(new_value, dtype=self.dtype)
+        new_value = np.asarray(self._now(new_value), dtype=self.dtype)
         if new_value.shape != self._value.shape:
             raise ValueError(f"cannot assign a value of shape {new_value.shape} to variable "
                              f"{self.name} of shape {self._value.shape}")
@@ -272,12 +272,20 @@ class Variable(Tensor):
     def assign_add(self, delta: Any) -> Variable:
         if isinstance(delta, Tensor) and _needs_data(delta):
             return self._record(ops.add(self._pending(), delta))
-        return self.assign(self.value + self._now(delta))
+        return self.assign(self._combined(delta, np.add, "add", "to"))
 
     def assign_sub(self, delta: Any) -> Variable:
         if isinstance(delta, Tensor) and _needs_data(delta):
             return self._record(ops.subtract(self._pending(), delta))
-        return self.assign(self.value - self._now(delta))
+        return self.assign(self._combined(delta, np.subtract, "subtract", "from"))
+
+    def _combined(self, delta, combine, verb: str, preposition: str) -> np.ndarray:
+        delta = np.asarray(self._now(delta))
+        try:
+            return combine(self.value, delta)
+        except ValueError:
+            raise ValueError(f"cannot {verb} a value of shape {delta.shape} {preposition} "
+                             f"variable {self.name} of shape {self.shape}") from None
 
     def _pending(self) -> Tensor:
         """The value this variable is getting in the graph being built (itself if none)."""

@@ -161,6 +161,24 @@ def test_assigning_a_placeholder_value_outside_a_layer_says_to_use_updates():
     np.testing.assert_array_equal(v.numpy(), [1.0, 2.0])
 
 
+def test_build_called_by_hand_marks_the_layer_built_as_keras3():
+    """Keras 3's recipe for a copy: from_config, build(input_shape), set_weights. The first
+    call must not build again (a second, random set of weights)."""
+    original = Dense(3, activation="tanh")
+    x = np.arange(8, dtype="float32").reshape(2, 4)
+    before = original(x)
+    copy = Dense.from_config(original.get_config())
+    copy.build((None, 4))
+    assert copy.built
+    copy.set_weights(original.get_weights())
+    np.testing.assert_allclose(copy(x), before, rtol=1e-6)
+    assert len(copy.weights) == 2
+    layer = SimpleDense(units=2)          # a learner's build, without super().build()
+    layer.build((None, 3))
+    layer(np.ones((1, 3), dtype="float32"))
+    assert layer.built and len(layer.weights) == 2
+
+
 class PositionalWeights(Layer):
     def build(self, input_shape):
         self.a = self.add_weight((2, 3), "ones")                 # Keras 3: shape, initializer

@@ -30,6 +30,7 @@ Array([[2., 2., 2., 2.],
 """
 from __future__ import annotations
 
+import functools
 import inspect
 import itertools
 from collections import defaultdict
@@ -280,6 +281,15 @@ class Layer:
     def add_loss(self, loss) -> None:
         self._losses.append(loss)
 
+    def __init_subclass__(cls, **kwargs):
+        """A layer's own ``build`` marks it built when it returns (as in Keras 3), so that
+        ``layer.build(shape)`` called by hand is not followed by a second build, with a
+        second set of weights, at the first call. (Models decide for themselves.)"""
+        super().__init_subclass__(**kwargs)
+        build = cls.__dict__.get("build")
+        if build is not None and not hasattr(cls, "_is_sequential"):
+            cls.build = _marks_built(build)
+
     # ---- building and calling ----
     def build(self, input_shape) -> None:
         """Create the weights. The base version creates none."""
@@ -428,6 +438,15 @@ def _carrying(outputs, updates):
         return t
 
     return nest_map(carry, outputs)
+
+
+def _marks_built(build):
+    @functools.wraps(build)
+    def build_then_mark(self, *args, **kwargs):
+        result = build(self, *args, **kwargs)
+        self.built = True
+        return result
+    return build_then_mark
 
 
 def _map_shapes(fn, shapes):

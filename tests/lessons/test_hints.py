@@ -15,12 +15,14 @@ from answers_lesson02 import RIGHT as RIGHT_02
 from answers_lesson02 import WRONG as WRONG_02
 from answers_lesson03 import RIGHT as RIGHT_03
 from answers_lesson03 import WRONG as WRONG_03
+from answers_lesson04 import RIGHT as RIGHT_04
+from answers_lesson04 import WRONG as WRONG_04
 from lessonkit.notebooks import check_cells, lesson_paths, read
 
 from minikeras import grading
 
-WRONG = WRONG_01 + WRONG_02 + WRONG_03
-RIGHT = RIGHT_01 + RIGHT_02 + RIGHT_03
+WRONG = WRONG_01 + WRONG_02 + WRONG_03 + WRONG_04
+RIGHT = RIGHT_01 + RIGHT_02 + RIGHT_03 + RIGHT_04
 LESSONS = {int(p.name[:2]): p for p in lesson_paths()}
 
 
@@ -33,9 +35,12 @@ def learner_namespace() -> dict:
     from minikeras import backend as K
     from minikeras.autograd import check_gradients
     from minikeras.ops import define_op, unbroadcast
+    layers = {name: getattr(mk.layers, name) for name in (
+        "Activation", "Add", "Concatenate", "Dense", "Dropout", "Flatten", "Input", "Lambda",
+        "Reshape", "concatenate")}
     return {"__name__": "__learner__", "np": np, "math": math, "mk": mk, "K": K,
             "axes": axes, "config": config, "check_gradients": check_gradients,
-            "define_op": define_op, "unbroadcast": unbroadcast}
+            "define_op": define_op, "unbroadcast": unbroadcast, **layers}
 
 
 def answer_of(exercise: str, code: str, namespace: dict | None = None):
