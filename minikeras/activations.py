@@ -163,6 +163,20 @@ def hard_sigmoid(x) -> Tensor:
     return ops.hard_sigmoid(ops.as_tensor(x))
 
 
+def hard_sigmoid_keras2(x) -> Tensor:
+    """Keras 1 and 2's hard sigmoid: 0 below -2.5, 1 above 2.5, ``0.2 x + 0.5`` between.
+
+    Keras 3 changed ``hard_sigmoid`` to ``x / 6 + 0.5`` under the same name; this is the
+    old one, for the numbers of Keras 1/2 models (e.g. their LSTMs' default gates).
+
+    >>> import minikeras.backend as K
+    >>> K.eval(hard_sigmoid_keras2(K.constant([-3.0, 0.0, 1.0]))), K.eval(hard_sigmoid(K.constant([1.0])))
+    (array([0. , 0.5, 0.7], dtype=float32), array([0.6666667], dtype=float32))
+    """
+    from minikeras.ops.recurrent_steps import hard_sigmoid_keras2 as rule
+    return rule(ops.as_tensor(x))
+
+
 def exponential(x) -> Tensor:
     """``exp(x)``.
 
@@ -235,7 +249,7 @@ def gelu(x, approximate: bool = False) -> Tensor:
 
 _BY_NAME: dict[str, Callable] = {fn.__name__: fn for fn in (
     linear, relu, leaky_relu, relu6, tanh, sigmoid, softmax, log_softmax, elu, selu,
-    softplus, softsign, hard_sigmoid, exponential, silu, gelu)}
+    softplus, softsign, hard_sigmoid, hard_sigmoid_keras2, exponential, silu, gelu)}
 _BY_NAME["swish"] = silu  # Keras 3 alias
 
 

@@ -53,12 +53,26 @@ def gradients(loss, wrt: Sequence[Tensor] | Tensor) -> list[Tensor]:
         g = grads.get(id(node))
         if g is None or node.op is None or not depends[id(node)] or not node.op.grad:
             continue
-        for inp, g_inp in zip(node.inputs, node.op.grad(node, g)):
+        for inp, g_inp in zip(node.inputs, _backward(node, g)):
             if g_inp is None or not depends[id(inp)] or not is_float(inp):
                 continue
             previous = grads.get(id(inp))
             grads[id(inp)] = g_inp if previous is None else previous + g_inp
     return [grads[id(t)] if id(t) in grads else zeros_like(t) for t in wrt]
+
+
+def _backward(node: Tensor, g: Tensor) -> list:
+    """The gradients of a node's inputs from its op's backward rule.
+
+    A rule that differentiates a graph of its own (the recurrent scans' second
+    derivatives rebuild the loop from elementary ops and take its backward pass) says so
+    with ``rule.takes_gradients = True`` and receives this module's ``gradients``: ops sit
+    below autograd and never import it.
+    """
+    rule = node.op.grad
+    if getattr(rule, "takes_gradients", False):
+        return rule(node, g, gradients)
+    return rule(node, g)
 
 
 # ---- checking gradients against finite differences ----

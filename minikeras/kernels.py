@@ -56,6 +56,7 @@ from minikeras import config
 # reference, the Numba CPU and CUDA (None where a family has no such version yet).
 FAMILIES = [
     ("reference", "cpu", "cuda"),
+    ("reference_rnn", "cpu_rnn", "cuda_rnn"),  # recurrent cells (issue 12)
 ]
 
 _tables: dict[str, dict[str, Callable]] = {}

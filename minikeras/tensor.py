@@ -208,7 +208,9 @@ class Variable(Tensor):
     kind = "variable"
 
     def __init__(self, value, dtype, name=None, trainable=True):
-        value = np.array(value, dtype=dtype)  # always a private copy
+        # always a private, C-ordered copy: in-place kernels (optimizer steps) write through
+        # flat views of it (an F-ordered array, e.g. an orthogonal init, would give copies)
+        value = np.array(value, dtype=dtype, order="C")
         self._value = value
         self._device = None          # the GPU copy, when the device is 'cuda'
         self._device_is_newer = False

@@ -306,6 +306,7 @@ GRADIENT_CASES["minimum"].append(case("cap", lambda x: K.minimum(x, 0.5),
                                       away_from([0.5], 3, 4)))
 
 
+
 def _xent_inputs(n=4, k=3):
     target = _rng.dirichlet(np.ones(k), size=n)
     return target, normal(n, k, scale=2.0)
@@ -392,6 +393,138 @@ COMPOSITE_CASES: dict[str, list[Case]] = {
                          K.dot(x, w1) + b1), w2)))),
                  normal(5, 3), normal(3, 4), normal(4), normal(4, 3))],
 }
+
+
+# ==================================================================== recurrent (issue 12)
+# The scans of ops/recurrent.py: every record block is weighted by check_gradients, so
+# the backward kernels' handling of gradients on the gates is checked too. Masks cover
+# a fully masked sequence (row 1) and masked first and last steps; rec_mask is a
+# recurrent dropout mask (fixed, so central differences see one function). The
+# *_scan_grad ops are the backward passes: their cases are second derivatives.
+from minikeras.ops import recurrent as R
+
+RNN_MASK = np.array([[True, False, True, True], [False, False, False, False],
+                     [False, True, True, False]])
+
+
+def _bool(value):
+    return K.constant(np.asarray(value, dtype=bool), dtype="bool")
+
+
+def _rec_mask(n_gates, units=2, batch=3):
+    return f64(_rng.choice([0.0, 2.0], size=(batch, n_gates, units)))
+
+
+def _scan(kind, masked=False, dropped=False, **attrs):
+    """build(xz, U, [b_h], *states) for a scan of ``kind``, with a mask and/or a recurrent
+    dropout mask."""
+    n_gates = len(R.GATES[kind])
+
+    def build(*xs):
+        mask = _bool(RNN_MASK) if masked else None
+        rec = _rec_mask(n_gates) if dropped else None
+        fn = {"simple_rnn": R.simple_rnn_scan, "lstm": R.lstm_scan, "gru": R.gru_scan}[kind]
+        return fn(*xs, mask=mask, rec_mask=rec, **attrs)
+    return build
+
+
+def _scan_values(kind, batch=3, steps=4, units=2, scale=1.0):
+    n_gates = len(R.GATES[kind])
+    values = [normal(batch, steps, n_gates * units, scale=scale),
+              normal(units, n_gates * units, scale=0.7)]
+    if kind == "gru":
+        values.append(normal(n_gates * units))
+    values += [normal(batch, units) for _ in range(R.N_STATES[kind])]
+    return values
+
+
+def _backward(kind, **options):
+    """build(g, xz, U, ...) = {kind}_scan_grad(g, {kind}_scan(xz, U, ...), xz, U, ...)."""
+    forward = _scan(kind, **options)
+
+    def build(g, *xs):
+        record = forward(*xs)
+        op = {"simple_rnn": R.simple_rnn_scan_grad, "lstm": R.lstm_scan_grad,
+              "gru": R.gru_scan_grad}[kind]
+        return op(g, record, *record.inputs, **record.attrs)
+    return build
+
+
+def _record_width(kind, reset_after=True):
+    name = "gru_reset_before" if kind == "gru" and not reset_after else kind
+    return len(R.RECORDS[name]) * 2
+
+
+GRADIENT_CASES.update({
+    "simple_rnn_scan": [
+        case("tanh", _scan("simple_rnn"), *_scan_values("simple_rnn")),
+        case("masked", _scan("simple_rnn", masked=True), *_scan_values("simple_rnn")),
+        case("recurrent_dropout", _scan("simple_rnn", dropped=True),
+             *_scan_values("simple_rnn")),
+        case("relu", _scan("simple_rnn", activation="relu"), *_scan_values("simple_rnn")),
+        case("linear_masked", _scan("simple_rnn", masked=True, activation="linear"),
+             *_scan_values("simple_rnn")),
+        case("one_step_one_unit_batch_one", _scan("simple_rnn"),
+             *_scan_values("simple_rnn", batch=1, steps=1, units=1)),
+    ],
+    "lstm_scan": [
+        case("tanh_sigmoid", _scan("lstm"), *_scan_values("lstm")),
+        case("masked", _scan("lstm", masked=True), *_scan_values("lstm")),
+        case("recurrent_dropout_masked", _scan("lstm", masked=True, dropped=True),
+             *_scan_values("lstm")),
+        case("hard_sigmoid", _scan("lstm", recurrent_activation="hard_sigmoid"),
+             *_scan_values("lstm")),
+        case("hard_sigmoid_keras2_relu",
+             _scan("lstm", activation="relu", recurrent_activation="hard_sigmoid_keras2"),
+             *_scan_values("lstm")),
+        case("one_step", _scan("lstm"), *_scan_values("lstm", steps=1, units=1)),
+    ],
+    "gru_scan": [
+        case("reset_after", _scan("gru"), *_scan_values("gru")),
+        case("reset_before", _scan("gru", reset_after=False), *_scan_values("gru")),
+        case("reset_after_masked_dropout", _scan("gru", masked=True, dropped=True),
+             *_scan_values("gru")),
+        case("reset_before_masked_dropout",
+             _scan("gru", masked=True, dropped=True, reset_after=False),
+             *_scan_values("gru")),
+        case("sigmoid_linear", _scan("gru", activation="linear"), *_scan_values("gru")),
+    ],
+    # second derivatives of the scans, through their backward ops
+    "simple_rnn_scan_grad": [
+        case("tanh", _backward("simple_rnn"),
+             normal(3, 4, _record_width("simple_rnn")), *_scan_values("simple_rnn")),
+        case("masked_dropout", _backward("simple_rnn", masked=True, dropped=True),
+             normal(3, 4, _record_width("simple_rnn")), *_scan_values("simple_rnn")),
+    ],
+    "lstm_scan_grad": [
+        case("tanh_sigmoid", _backward("lstm"), normal(3, 4, _record_width("lstm")),
+             *_scan_values("lstm")),
+        case("masked_dropout", _backward("lstm", masked=True, dropped=True),
+             normal(3, 4, _record_width("lstm")), *_scan_values("lstm")),
+    ],
+    "gru_scan_grad": [
+        case("reset_after", _backward("gru"), normal(3, 4, _record_width("gru")),
+             *_scan_values("gru")),
+        case("reset_before_masked_dropout",
+             _backward("gru", masked=True, dropped=True, reset_after=False),
+             normal(3, 4, _record_width("gru", reset_after=False)), *_scan_values("gru")),
+    ],
+    "rnn_output": [
+        case("previous_output", lambda h: R.rnn_output(h, _bool(RNN_MASK)), normal(3, 4, 2)),
+        case("zero_output_for_mask",
+             lambda h: R.rnn_output(h, _bool(RNN_MASK), zero_output_for_mask=True),
+             normal(3, 4, 2)),
+    ],
+})
+COMPOSITE_CASES.update({
+    "go_backwards_lstm": [case("reverse_time", lambda xz, U, h0, c0: R.lstm_scan(
+        R.reverse_time(xz), U, h0, c0, mask=R.reverse_time(_bool(RNN_MASK))),
+        *_scan_values("lstm"))],
+    "projected_sequence_gru": [case("x_W_b", lambda x, W, b, U, b_h, h0: R.gru_scan(
+        R.project_sequence(x, W, b), U, b_h, h0), normal(3, 4, 5), normal(5, 6),
+        normal(6), normal(2, 6), normal(6), normal(3, 2))],
+})
+# ============================================================ end of recurrent (issue 12)
 
 
 def _flat(table):

@@ -1,11 +1,18 @@
-"""Layers: the building blocks of models (``from minikeras.layers import Dense``)."""
-from minikeras.layers import core, lambda_layer, merge
+"""Layers: the building blocks of models (``from minikeras.layers import Dense``).
+
+``base.py`` is what every layer is (``Layer``, ``InputSpec``, how calls become graph
+nodes); ``core.py`` the core layers (Input, Dense, Activation, Dropout, Flatten, ...);
+``embedding.py`` Embedding; ``lambda_layer.py`` Lambda and how its function is saved;
+``merge.py`` Add, Concatenate and the other merges; ``rnn/`` the recurrent
+cells and layers. ``get(name)`` finds a class by name and ``serialize(layer)``
+describes a layer as plain data (for saving models).
+"""
+from minikeras.layers import core, embedding, lambda_layer, merge, rnn
 from minikeras.layers.base import InputSpec, Layer  # noqa: F401
 from minikeras.layers.core import (  # noqa: F401
     Activation,
     Dense,
     Dropout,
-    Embedding,
     Flatten,
     Input,
     InputLayer,
@@ -14,6 +21,7 @@ from minikeras.layers.core import (  # noqa: F401
     RepeatVector,
     Reshape,
 )
+from minikeras.layers.embedding import Embedding  # noqa: F401
 from minikeras.layers.lambda_layer import Lambda  # noqa: F401
 from minikeras.layers.merge import (  # noqa: F401
     Add,
@@ -31,8 +39,20 @@ from minikeras.layers.merge import (  # noqa: F401
     multiply,
     subtract,
 )
+from minikeras.layers.rnn import (  # noqa: F401
+    GRU,
+    LSTM,
+    RNN,
+    Bidirectional,
+    GRUCell,
+    LSTMCell,
+    SimpleRNN,
+    SimpleRNNCell,
+    StackedRNNCells,
+    TimeDistributed,
+)
 
-_MODULES = (core, lambda_layer, merge)
+_MODULES = (core, embedding, lambda_layer, merge, rnn)
 
 
 def get(name: str):

@@ -33,13 +33,14 @@ from __future__ import annotations
 import functools
 import inspect
 import itertools
+import warnings
 from collections import defaultdict
 
 import numpy as np
 
 from minikeras import backend as K
-from minikeras import config, initializers, regularizers
-from minikeras.layers import budget
+from minikeras import config, constraints, initializers, regularizers
+from minikeras.layers import budget, mask_rule
 from minikeras.ops import identity
 from minikeras.tensor import Constant, Origin, Tensor, UpdateRecorder, Variable, format_shape
 from minikeras.utils.naming import to_snake_case
@@ -130,6 +131,23 @@ class Node:
 class Layer:
     """Base class of all layers. See the module docstring for how to write one.
 
+    Args:
+        name: the layer's name (default: made from the class name, ``dense_1``, ...).
+        trainable: whether training changes its weights, defaults to True.
+        dtype: the dtype of its weights and computations, defaults to floatx.
+        input_shape: the shape of one sample (no batch axis), for a model's first layer.
+        batch_size: with ``input_shape``, a fixed batch size.
+        batch_input_shape: the full input shape, batch axis included.
+        input_dim: Keras 2 for ``input_shape=(input_dim,)``.
+
+    Input shape:
+        What the subclass's ``call`` takes (checked against ``input_spec``, if set).
+
+    Output shape:
+        What ``call`` returns (``compute_output_shape`` works it out).
+
+    Example:
+
     >>> import numpy as np
     >>> class Double(Layer):
     ...     def call(self, inputs):
@@ -154,6 +172,7 @@ class Layer:
         self.built = False
         self.input_spec: InputSpec | None = None
         self.supports_masking = False
+        self._drops_masks = mask_rule.drops_masks()  # made from a Keras 3 file: its rule
         self._own_weights: list[Variable] = []
         self._layers: list[Layer] = []
         self._inbound_nodes: list[Node] = []
@@ -220,7 +239,7 @@ class Layer:
         var = K.variable(init(shape, dtype=dtype), dtype=dtype,
                          name=f"{self.name}/{name or 'weight_' + str(len(self._own_weights))}")
         var.trainable = trainable
-        var.constraint = constraint
+        var.constraint = constraints.get(constraint)
         var.regularizer = regularizers.get(regularizer)
         self._own_weights.append(var)
         return var
@@ -331,8 +350,22 @@ class Layer:
         kwargs = dict(kwargs)
         if self._call_takes_training and "training" not in kwargs:
             kwargs["training"] = training
-        masks = nest_map(lambda t: getattr(t, "_keras_mask", None), inputs)
+        masks = kwargs.get("mask") if kwargs.get("mask") is not None else \
+            nest_map(lambda t: getattr(t, "_keras_mask", None), inputs)
         has_mask = any(m is not None for m in nest_flatten(masks))
+        if has_mask and not (self.supports_masking or self._call_takes_mask) and \
+                self._drops_masks:
+            warnings.warn(f'Layer "{self.name}" ({type(self).__name__}) was passed an input '
+                          f"with a mask attached to it, but does not support masking and "
+                          f"will therefore destroy the mask information (Keras 3's rule, "
+                          f"for a model read from a file)", stacklevel=3)
+            masks, has_mask = None, False
+        if has_mask and not (self.supports_masking or self._call_takes_mask):
+            raise TypeError(
+                f'Layer "{self.name}" ({type(self).__name__}) does not support masking, but '
+                f"was passed an input mask (made by Masking or Embedding(mask_zero=True) "
+                f"upstream). Consume the mask first, e.g. with a recurrent layer without "
+                f"return_sequences\n  at {Origin.capture()}")
         if self._call_takes_mask and "mask" not in kwargs and has_mask:
             kwargs["mask"] = masks
         with UpdateRecorder() as recorded:
@@ -343,7 +376,9 @@ class Layer:
         for t, m in zip(nest_flatten(outputs),
                         nest_flatten(out_mask) if isinstance(out_mask, (list, tuple))
                         else [out_mask] * len(nest_flatten(outputs))):
-            if isinstance(t, Tensor):
+            # as Keras 3: a mask a tensor already carries (a nested model's output) stays
+            if isinstance(t, Tensor) and (m is not None or
+                                          getattr(t, "_keras_mask", None) is None):
                 t._keras_mask = m
         return outputs
 

@@ -60,8 +60,13 @@ class Trainer:
             warnings.warn("compile(class_mode=...) is a Keras 1 argument and has no effect "
                           "(the loss decides how classes are treated)", DeprecationWarning,
                           stacklevel=2)
-        for legacy in ("sample_weight_mode", "run_eagerly", "jit_compile", "steps_per_execution"):
-            kwargs.pop(legacy, None)
+        steps_per_execution = kwargs.pop("steps_per_execution", 1)
+        _not_supported("compile", weighted_metrics=weighted_metrics or None,
+                       sample_weight_mode=kwargs.pop("sample_weight_mode", None),
+                       run_eagerly=kwargs.pop("run_eagerly", None) or None,
+                       steps_per_execution=None if steps_per_execution in (None, 1)
+                       else steps_per_execution)
+        kwargs.pop("jit_compile", None)  # minikeras compiles every graph (and Numba kernels)
         if kwargs:
             raise TypeError(f"compile got unexpected keyword argument(s): {sorted(kwargs)}")
         if loss is None:
@@ -109,7 +114,8 @@ class Trainer:
         return [list(spec) for _ in names]
 
     def _build_objective(self, training: bool, target_ndims):
-        """(inputs + targets, loss, metric names, metric tensors) for train or test."""
+        """(inputs + targets, loss, metric names, metric tensors, and for each metric of a
+        masked output the number of entries it averaged: its weight across batches)."""
         for layer in [self, *self._all_layers()]:
             layer._losses.clear()  # as Keras 3: a layer's losses are those of its last call
         outputs = self.symbolic_outputs(training=training)
@@ -120,23 +126,27 @@ class Trainer:
             if self._loss_weights is not None else [1.0] * len(outputs)
         targets = [K.placeholder(ndim=n, dtype=config.floatx(), name=f"{name}_target")
                    for n, name in zip(target_ndims, names)]
-        total, metric_names, metric_values = 0.0, [], []
+        total, metric_names, metric_values, metric_weights = 0.0, [], [], []
         multi = len(outputs) > 1
         for out, y, fn, w, name, wanted in zip(outputs, targets, loss_fns, weights, names,
                                                self._output_metrics(names)):
-            out_loss = K.mean(fn(y, out))
+            mask = getattr(out, "_keras_mask", None)
+            out_loss = _masked_mean(_per_sample(fn, y, out, mask), mask)
             total = total + (out_loss if w == 1.0 else w * out_loss)
             if multi:
                 metric_names.append(f"{name}_loss")
                 metric_values.append(out_loss)
+                metric_weights.append(None)
             for m in wanted:
                 label, metric_fn = metrics_module.resolve(m, self._loss_name(fn), out.shape)
                 metric_names.append(f"{name}_{label}" if multi else label)
-                metric_values.append(K.mean(metric_fn(y, out)))
+                values = metric_fn(y, out)
+                metric_values.append(_masked_mean(values, mask))
+                metric_weights.append(_mask_count(values, mask))
         penalties = self.losses
         for p in penalties:
             total = total + p
-        return targets, total, metric_names, metric_values
+        return targets, total, metric_names, metric_values, metric_weights
 
     @staticmethod
     def _loss_name(fn) -> str:
@@ -145,26 +155,41 @@ class Trainer:
     def _train_function(self, target_ndims):
         key = ("train", tuple(target_ndims))
         if key not in self._functions:
-            targets, loss, names, values = self._build_objective(True, target_ndims)
+            targets, loss, names, values, weights = self._build_objective(True, target_ndims)
             updates = self.optimizer.get_updates(loss, self.trainable_weights)
             updates += [u for layer in self._all_layers() for u in layer._updates]
-            fn = K.function(self.inputs + targets, [loss, *values], updates, name="train")
+            updates += self._stateful_updates()
+            fn = BatchFunction(self.inputs + targets, loss, values, weights, updates, "train")
             self._functions[key] = (fn, ["loss", *names])
         return self._functions[key]
 
     def _test_function(self, target_ndims):
         key = ("test", tuple(target_ndims))
         if key not in self._functions:
-            targets, loss, names, values = self._build_objective(False, target_ndims)
-            fn = K.function(self.inputs + targets, [loss, *values], name="test")
+            targets, loss, names, values, weights = self._build_objective(False, target_ndims)
+            fn = BatchFunction(self.inputs + targets, loss, values, weights,
+                               self._stateful_updates(), "test")
             self._functions[key] = (fn, ["loss", *names])
         return self._functions[key]
 
     def _predict_function(self):
         if "predict" not in self._functions:
-            self._functions["predict"] = K.function(
-                self.inputs, self.symbolic_outputs(training=False), name="predict")
+            outputs = self.symbolic_outputs(training=False)
+            self._functions["predict"] = K.function(self.inputs, outputs,
+                                                    self._stateful_updates(), name="predict")
         return self._functions["predict"]
+
+    def _stateful_updates(self) -> list:
+        """(state, final state) of every stateful layer, from the graph built last: they
+        run with every call of a function (training, testing or predicting), as in Keras."""
+        return [u for layer in self._all_layers() for u in getattr(layer, "_state_updates", [])]
+
+    def reset_states(self) -> None:
+        """Zero the states of every stateful layer of the model (Keras 2)."""
+        for layer in self._all_layers():
+            if getattr(layer, "stateful", False) and hasattr(layer, "reset_states") and \
+                    layer is not self:
+                layer.reset_states()
 
     def _all_layers(self):
         seen, stack, out = set(), list(self.layers), []
@@ -227,11 +252,8 @@ class Trainer:
         where = Origin.capture()
         if nb_epoch is not None:  # Keras 1
             epochs = nb_epoch
-        if class_weight is not None or sample_weight is not None:
-            raise NotImplementedError("class_weight and sample_weight are not supported yet")
-        if steps_per_epoch is not None or validation_steps is not None:
-            raise NotImplementedError("steps_per_epoch and validation_steps are not supported "
-                                      "yet: an epoch is one pass over x")
+        _not_supported("fit", class_weight=class_weight, sample_weight=sample_weight,
+                       steps_per_epoch=steps_per_epoch, validation_steps=validation_steps)
         if y is None:
             raise ValueError(f"fit needs targets y\n  at {where}")
         batch_size = 32 if batch_size is None else whole_number(batch_size, "batch_size", where)
@@ -271,19 +293,20 @@ class Trainer:
             cbs.on_epoch_begin(epoch)
             bar = _epoch_bar(verbose, epoch, epochs, steps)
             order = rng.permutation(n) if shuffle else None
-            totals, seen = np.zeros(len(names)), 0
+            totals, seen = np.zeros(len(names)), np.zeros(len(names))
             for step, (index, size) in enumerate(batches(n, batch_size, order)):
                 cbs.on_train_batch_begin(step)
-                values = train([a[index] for a in xs] + [a[index] for a in ys])
-                totals += np.array([float(v) for v in values]) * size
-                seen += size
-                batch_logs = _sorted_logs(names, totals / seen)
+                values, counts = train.weighted([a[index] for a in xs] + [a[index] for a in ys],
+                                                size)
+                totals += values * counts
+                seen += counts
+                batch_logs = _sorted_logs(names, _averages(totals, seen))
                 cbs.on_train_batch_end(step, batch_logs)
                 if bar is not None:
                     bar.update(step + 1, list(batch_logs.items()), finalize=False)
                 if self.stop_training:
                     break
-            logs = _sorted_logs(names, totals / max(seen, 1))
+            logs = _sorted_logs(names, _averages(totals, seen))
             if val is not None and (epoch + 1) % validation_freq == 0:
                 val_values = self._evaluate_arrays(*val, validation_batch_size or batch_size)
                 logs.update(_sorted_logs([f"val_{k}" for k in names], val_values))
@@ -300,15 +323,19 @@ class Trainer:
     def _evaluate_arrays(self, xs, ys, batch_size):
         test, names = self._test_function([a.ndim for a in ys])
         n = len(xs[0])
-        totals = np.zeros(len(names))
+        totals, seen = np.zeros(len(names)), np.zeros(len(names))
         for index, size in batches(n, batch_size, None):
-            values = test([a[index] for a in xs] + [a[index] for a in ys])
-            totals += np.array([float(v) for v in values]) * size
-        return (totals / max(n, 1)).tolist()
+            values, counts = test.weighted([a[index] for a in xs] + [a[index] for a in ys],
+                                           size)
+            totals += values * counts
+            seen += counts
+        return _averages(totals, seen).tolist()
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False):
         """The loss (and metrics) on (x, y): a scalar without metrics, else a list."""
+        _not_supported("evaluate", sample_weight=sample_weight, steps=steps,
+                       callbacks=callbacks)
         self._require_compiled("evaluating it")
         where = Origin.capture()
         batch_size = 32 if batch_size is None else whole_number(batch_size, "batch_size", where)
@@ -328,6 +355,7 @@ class Trainer:
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """The model's outputs for x, computed batch by batch with dropout off."""
+        _not_supported("predict", steps=steps, callbacks=callbacks)
         where = Origin.capture()
         batch_size = 32 if batch_size is None else whole_number(batch_size, "batch_size", where)
         verbosity(verbose, where)
@@ -411,6 +439,82 @@ def _metrics_from_config(spec):
     if isinstance(spec, dict):
         return {k: _metrics_from_config(v) for k, v in spec.items()}
     return spec
+
+
+class BatchFunction:
+    """A compiled train or test function, and how its values average over batches.
+
+    Called with a batch, it returns the loss and metrics of that batch. ``weighted``
+    also gives each value's weight in an average over batches: the number of samples, or
+    for a metric of a masked output the number of entries the mask kept (so that, as in
+    Keras 3, masked timesteps never count, however the batches fall).
+    """
+
+    def __init__(self, inputs, loss, values, weights, updates, name):
+        self.n_values = 1 + len(values)
+        self.weight_slots = [None]  # the loss: weighted by the samples
+        k = 0
+        for w in weights:
+            self.weight_slots.append(None if w is None else self.n_values + k)
+            k += w is not None
+        extra = [w for w in weights if w is not None]
+        self.function = K.function(inputs, [loss, *values, *extra], updates, name=name)
+
+    def __call__(self, arrays):
+        return self.function(arrays)[:self.n_values]
+
+    def __getattr__(self, name):  # the compiled function's plan, steps... (for the curious)
+        if name == "function":
+            raise AttributeError(name)
+        return getattr(self.function, name)
+
+    def weighted(self, arrays, size) -> tuple[np.ndarray, np.ndarray]:
+        outs = self.function(arrays)
+        values = np.array([float(v) for v in outs[:self.n_values]])
+        counts = np.array([float(size) if k is None else float(outs[k])
+                           for k in self.weight_slots])
+        return values, counts
+
+
+def _averages(totals, counts):
+    """totals / counts, 0 where nothing was counted (a batch with every step masked)."""
+    return np.divide(totals, counts, out=np.zeros_like(totals), where=counts > 0)
+
+
+def _mask_count(values, mask):
+    """How many entries a masked mean of ``values`` kept (None without a mask)."""
+    if mask is None or mask.ndim != values.ndim:
+        return None
+    return K.sum(K.cast(mask, values.dtype))
+
+
+def _per_sample(fn, y, out, mask):
+    """The loss of each sample (and timestep): a Loss object's unreduced values when a
+    mask has to weight them, else what ``fn`` returns."""
+    if mask is not None and isinstance(fn, losses.Loss) and \
+            fn.reduction == "sum_over_batch_size":
+        return fn.call(y, out)
+    return fn(y, out)
+
+
+def _masked_mean(values, mask):
+    """The mean of ``values`` over the entries the mask keeps (Keras 3): masked timesteps
+    do not count, and a batch with none left gives 0."""
+    if mask is None or mask.ndim != values.ndim:
+        return K.mean(values)
+    keep = K.cast(mask, values.dtype)
+    return K.sum(values * keep) / K.maximum(K.sum(keep), 1.0)
+
+
+def _not_supported(method: str, **given) -> None:
+    """Keras arguments minikeras accepts by name but does not implement: an error that
+    names them, rather than silently doing something else."""
+    used = [name for name, value in given.items() if value is not None]
+    if used:
+        raise NotImplementedError(f"{method}({', '.join(f'{n}=...' for n in used)}): "
+                                  f"{' and '.join(used)} {'is' if len(used) == 1 else 'are'} "
+                                  f"not supported by minikeras yet; leave "
+                                  f"{'it' if len(used) == 1 else 'them'} out")
 
 
 def _flat_names(metrics) -> list:

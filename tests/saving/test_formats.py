@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from minikeras import optimizers
-from minikeras.layers import Add, Concatenate, Dense, Dropout, Embedding, Flatten, Input
+from minikeras.layers import LSTM, Add, Concatenate, Dense, Dropout, Embedding, Input
 from minikeras.models import Model, Sequential, load_model
 from minikeras.models.keras_files.paths import saveables
 
@@ -70,6 +70,27 @@ def test_a_table_entry_moves_a_layer_family_s_weights(monkeypatch):
     with WeightsFile(write_weights(model), "m") as f:
         assert [tuple(d.shape) for d in f.datasets("layers/recurrentish/cell/vars")] == \
             [(3, 2), (2,)]
+
+
+def test_built_in_layers_hold_the_sub_layers_their_table_entry_names():
+    """Keras's paths of a recurrent family's weights (cell, forward_layer/backward_layer,
+    cells, a wrapper's layer); a layer minikeras keeps in another attribute is not one
+    of them."""
+    from minikeras.layers import RNN, Bidirectional, GRUCell, LSTMCell, TimeDistributed
+    bidi = Bidirectional(LSTM(2))
+    model = Sequential([Input(shape=(4, 3)), bidi, Dense(2)])
+    bidi.helper = Dense(1)  # not Keras's: never a path
+    assert [p for p, _ in saveables(model)] == [
+        "", "layers/bidirectional", "layers/bidirectional/backward_layer",
+        "layers/bidirectional/backward_layer/cell", "layers/bidirectional/forward_layer",
+        "layers/bidirectional/forward_layer/cell", "layers/dense"]
+    stacked = Sequential([Input(shape=(4, 3)), RNN([LSTMCell(2), GRUCell(2)],
+                                                    return_sequences=True),
+                          TimeDistributed(Dense(2))])
+    assert [p for p, _ in saveables(stacked)][1:] == [
+        "layers/rnn", "layers/rnn/cell", "layers/rnn/cell/cells/lstm_cell",
+        "layers/rnn/cell/cells/gru_cell", "layers/time_distributed",
+        "layers/time_distributed/layer"]
 
 
 # ---------------------------------------------------------------- errors
@@ -222,7 +243,7 @@ def test_keras_mask_operations_are_left_to_minikeras_masks(tmp_path):
     """Keras 3 writes Embedding(mask_zero=True)'s mask as a NotEqual operation passed as
     mask= to the next call; minikeras carries masks with tensors."""
     ids = Input(shape=(4,), name="ids", dtype="int32")
-    model = Model(ids, Dense(1, name="out")(Flatten(name="flat")(
+    model = Model(ids, Dense(1, name="out")(LSTM(2, name="rnn")(
         Embedding(10, 2, mask_zero=True, name="emb")(ids))))
     model.save(tmp_path / "m.keras")
     config = json.loads(members(tmp_path / "m.keras")["config.json"])
@@ -236,14 +257,14 @@ def test_keras_mask_operations_are_left_to_minikeras_masks(tmp_path):
                       "config": {"name": "not_equal"}, "registered_name": "NotEqual",
                       "name": "not_equal", "inbound_nodes": [
                           {"args": [tensor("ids", [None, 4], "int32"), 0], "kwargs": {}}]})
-    flat = next(e for e in layers if e["name"] == "flat")
-    flat["inbound_nodes"][0]["kwargs"]["mask"] = tensor("not_equal", [None, 4], "bool")
+    rnn = next(e for e in layers if e["name"] == "rnn")
+    rnn["inbound_nodes"][0]["kwargs"]["mask"] = tensor("not_equal", [None, 4], "bool")
     path = rewrite(tmp_path / "m.keras", tmp_path / "mask.keras", **{"config.json": config})
     loaded = load_model(path)
     data = np.array([[1, 2, 0, 0], [3, 0, 0, 0]])
     np.testing.assert_array_equal(loaded.predict(data, verbose=0),
                                   model.predict(data, verbose=0))
-    flat["inbound_nodes"][0]["args"].append(tensor("not_equal", [None, 4], "bool"))
+    rnn["inbound_nodes"][0]["args"].append(tensor("not_equal", [None, 4], "bool"))
     path = rewrite(tmp_path / "m.keras", tmp_path / "op.keras", **{"config.json": config})
     with pytest.raises(ValueError, match=r"op\.keras: unknown layer class 'NotEqual'"):
         load_model(path)  # an operation used as data is not a mask: minikeras lacks it
