@@ -17,12 +17,14 @@ from answers_lesson03 import RIGHT as RIGHT_03
 from answers_lesson03 import WRONG as WRONG_03
 from answers_lesson04 import RIGHT as RIGHT_04
 from answers_lesson04 import WRONG as WRONG_04
+from answers_lesson05 import RIGHT as RIGHT_05
+from answers_lesson05 import WRONG as WRONG_05
 from lessonkit.notebooks import check_cells, lesson_paths, read
 
 from minikeras import grading
 
-WRONG = WRONG_01 + WRONG_02 + WRONG_03 + WRONG_04
-RIGHT = RIGHT_01 + RIGHT_02 + RIGHT_03 + RIGHT_04
+WRONG = WRONG_01 + WRONG_02 + WRONG_03 + WRONG_04 + WRONG_05
+RIGHT = RIGHT_01 + RIGHT_02 + RIGHT_03 + RIGHT_04 + RIGHT_05
 LESSONS = {int(p.name[:2]): p for p in lesson_paths()}
 
 
