@@ -85,9 +85,13 @@ class Tensor:
         self.inputs = tuple(inputs)
         self.attrs = attrs or {}
         self.name = name or unique_name(op.name if op is not None else self.kind)
+        self.named = name is not None  # a name someone chose (not 'add_7', made up here)
         self.origin = Origin.capture()
         # Keras layers attach (layer, node_index, tensor_index) here for functional models.
         self._keras_history = None
+        # (variable, new value) pairs that run whenever a function computes this tensor:
+        # the assignments a layer's call made (see UpdateRecorder)
+        self.attached_updates: tuple = ()
 
     kind = "tensor"
 
@@ -256,12 +260,14 @@ class Variable(Tensor):
         return np.array(self.value, dtype=dtype, copy=True)
 
     def assign(self, new_value: Any) -> Variable:
-        """Replace the value now (new values must have the variable's shape). A symbolic
-        value is computed first, except while updates are being recorded (a metric's
-        ``update_state`` inside a training step): then the update joins the step."""
-        if isinstance(new_value, Tensor) and _recorders:
-            _recorders[-1].record(self, new_value)
-            return self
+        """Replace the value now (new values must have the variable's shape).
+
+        A symbolic value that needs data (it depends on a placeholder) cannot be computed
+        now: inside a layer's ``call`` (see ``UpdateRecorder``) the assignment becomes an
+        update that runs with the graph, every time a function computes the layer's output.
+        """
+        if isinstance(new_value, Tensor) and _needs_data(new_value):
+            return self._record(new_value)
         new_value = np.asarray(self._now(new_value), dtype=self.dtype)
         if new_value.shape != self._value.shape:
             raise ValueError(f"cannot assign a value of shape {new_value.shape} to variable "
@@ -271,14 +277,42 @@ class Variable(Tensor):
         return self
 
     def assign_add(self, delta: Any) -> Variable:
-        if isinstance(delta, Tensor) and _recorders:
-            return self.assign(_recorders[-1].pending(self) + delta)
-        return self.assign(self.value + self._now(delta))
+        if isinstance(delta, Tensor) and _needs_data(delta):
+            return self._record(ops.elementwise.add(self._pending(), delta))
+        return self.assign(self._combined(delta, np.add, "add", "to"))
 
     def assign_sub(self, delta: Any) -> Variable:
-        if isinstance(delta, Tensor) and _recorders:
-            return self.assign(_recorders[-1].pending(self) - delta)
-        return self.assign(self.value - self._now(delta))
+        if isinstance(delta, Tensor) and _needs_data(delta):
+            return self._record(ops.elementwise.subtract(self._pending(), delta))
+        return self.assign(self._combined(delta, np.subtract, "subtract", "from"))
+
+    def _combined(self, delta, combine, verb: str, preposition: str) -> np.ndarray:
+        delta = np.asarray(self._now(delta))
+        try:
+            return combine(self.value, delta)
+        except ValueError:
+            raise ValueError(f"cannot {verb} a value of shape {delta.shape} {preposition} "
+                             f"variable {self.name} of shape {self.shape}") from None
+
+    def _pending(self) -> Tensor:
+        """The value this variable is getting in the graph being built (itself if none)."""
+        for recorder in reversed(_recorders):
+            if id(self) in recorder:
+                return recorder[id(self)][1]
+        return self
+
+    def _record(self, new_value: Tensor) -> Variable:
+        if not _recorders:
+            raise TypeError(
+                f"{new_value.name} depends on placeholders, which hold no data until a "
+                f"function runs, so variable {self.name!r} cannot take its value now. Pass "
+                f"the pair ({self.name}, new value) in the updates of K.function (or assign "
+                f"inside a layer's call, where it becomes an update of the graph)")
+        if tuple(new_value.shape) != self.shape and None not in new_value.shape:
+            raise ValueError(f"cannot assign a value of shape {format_shape(new_value.shape)} "
+                             f"to variable {self.name} of shape {format_shape(self.shape)}")
+        _recorders[-1][id(self)] = (self, new_value)
+        return self
 
     @staticmethod
     def _now(value):
@@ -286,35 +320,42 @@ class Variable(Tensor):
         return evaluate_now(value) if isinstance(value, Tensor) else value
 
 
+# ---- assignments made while a graph is being built ----
+_recorders: list[dict] = []
+
+
 class UpdateRecorder:
-    """The updates recorded while building a graph: for each variable, its new value
-    (a symbolic tensor), in the order they were first made. Two ``assign_add`` of one
-    variable chain (the second adds to the first's result), as they would run eagerly."""
+    """Collect the assignments of symbolic values made inside (a layer's ``call``): after
+    the block, ``updates`` holds one (variable, new value) pair per assigned variable.
 
-    def __init__(self):
-        self._new: dict[int, tuple[Variable, Tensor]] = {}
+    >>> v = Variable(np.zeros(2), "float32")
+    >>> x = Placeholder((None, 2), "float32")
+    >>> with UpdateRecorder() as recorded:
+    ...     _ = v.assign_add(ops.reductions.sum(x, axis=0))
+    >>> [(var is v, new.op.name) for var, new in recorded.updates]
+    [(True, 'add')]
+    """
 
-    def record(self, variable: Variable, value: Tensor) -> None:
-        self._new[id(variable)] = (variable, value)
+    def __enter__(self) -> UpdateRecorder:  # noqa: PYI034
+        self._pairs: dict = {}
+        _recorders.append(self._pairs)
+        return self
 
-    def pending(self, variable: Variable) -> Tensor:
-        """The variable's value after the updates recorded so far."""
-        return self._new.get(id(variable), (variable, variable))[1]
+    def __exit__(self, *exc) -> None:
+        # by identity: two recorders' dicts may be equal (both empty), and they nest
+        _recorders[:] = [r for r in _recorders if r is not self._pairs]
 
     @property
     def updates(self) -> list[tuple[Variable, Tensor]]:
-        return list(self._new.values())
-
-
-_recorders: list[UpdateRecorder] = []
+        return list(self._pairs.values())
 
 
 @contextlib.contextmanager
 def recording_updates():
-    """Inside, ``variable.assign(t)`` (and ``assign_add``/``assign_sub``) of a symbolic
-    ``t`` records an update instead of computing it now: how a Keras 3 metric's
-    ``update_state`` (or a layer's state change) becomes part of a compiled training
-    step. Yields the ``UpdateRecorder``.
+    """Inside, ``variable.assign(t)`` (and ``assign_add``/``assign_sub``) of a ``t`` that
+    needs data records an update instead of computing it now: how a Keras 3 metric's
+    ``update_state`` becomes part of a compiled training step. Yields the
+    ``UpdateRecorder`` (two ``assign_add`` of one variable chain, as they would eagerly).
 
     >>> import minikeras.backend as K
     >>> v, x = K.variable(0.0), K.placeholder(shape=())
@@ -325,12 +366,14 @@ def recording_updates():
     >>> _ = f([3.0]); float(v.numpy())
     6.0
     """
-    recorder = UpdateRecorder()
-    _recorders.append(recorder)
-    try:
+    with UpdateRecorder() as recorder:
         yield recorder
-    finally:
-        _recorders.pop()
+
+
+def _needs_data(t: Tensor) -> bool:
+    """Does computing ``t`` need a placeholder fed (one without a default)?"""
+    return any(isinstance(n, Placeholder) and n.default is None
+               for n in topological_order([t]))
 
 
 def topological_order(outputs: Iterable[Tensor]) -> list[Tensor]:

@@ -30,6 +30,7 @@ Array([[2., 2., 2., 2.],
 """
 from __future__ import annotations
 
+import functools
 import inspect
 import itertools
 import warnings
@@ -44,7 +45,7 @@ from minikeras.layers import budget, mask_rule
 from minikeras.metrics.metric import Metric
 from minikeras.ops.eager import building, symbolic_scope
 from minikeras.ops.elementwise import identity
-from minikeras.tensor import Constant, Origin, Tensor, Variable, format_shape
+from minikeras.tensor import Constant, Origin, Tensor, UpdateRecorder, Variable, format_shape
 from minikeras.utils.naming import to_snake_case
 
 _layer_counters: dict[str, itertools.count] = defaultdict(lambda: itertools.count(0))
@@ -76,11 +77,14 @@ def _as_array(value) -> Array:
 def _evaluated(t) -> Array:
     """An eager call's output tensor as an Array, with its mask as ``_keras_mask`` (an
     Array too), as Keras 3 attaches it."""
-    out = _as_array(K.eval(t))
+    return _with_mask(_as_array(K.eval(t)), t)
+
+
+def _with_mask(value: Array, t) -> Array:
     mask = getattr(t, "_keras_mask", None)
     if mask is not None:
-        out._keras_mask = _as_array(K.eval(mask))
-    return out
+        value._keras_mask = _as_array(K.eval(mask))
+    return value
 
 
 def nest_map(fn, structure):
@@ -370,6 +374,15 @@ class Layer:
         for layer in _sublayers(self):
             layer._losses = []
 
+    def __init_subclass__(cls, **kwargs):
+        """A layer's own ``build`` marks it built when it returns (as in Keras 3), so that
+        ``layer.build(shape)`` called by hand is not followed by a second build, with a
+        second set of weights, at the first call. (Models decide for themselves.)"""
+        super().__init_subclass__(**kwargs)
+        build = cls.__dict__.get("build")
+        if build is not None and not hasattr(cls, "_is_sequential"):
+            cls.build = _marks_built(build)
+
     # ---- building and calling ----
     def build(self, input_shape) -> None:
         """Create the weights. The base version creates none."""
@@ -406,7 +419,13 @@ class Layer:
             if problem:
                 raise ValueError(f'Input {i} of layer "{self.name}" is incompatible with the '
                                  f"layer: {problem}, but received input with shape "
-                                 f"{format_shape(x.shape)}\n  at {Origin.capture()}")
+                                 f"{format_shape(x.shape)}{self._input_mismatch_note()}"
+                                 f"\n  at {Origin.capture()}")
+
+    def _input_mismatch_note(self) -> str:
+        """More to say when an input does not fit ``input_spec`` (convolutions: the shapes
+        of the weights it was built for). Nothing by default."""
+        return ""
 
     def _symbolic_call(self, inputs, kwargs, training, args=()):
         global _call_depth
@@ -449,8 +468,10 @@ class Layer:
                 f"return_sequences\n  at {Origin.capture()}")
         if self._call_takes_mask and "mask" not in kwargs and has_mask:
             kwargs["mask"] = masks
-        with symbolic_scope():  # keras.ops and keras.random build nodes in here
+        with symbolic_scope(), UpdateRecorder() as recorded:  # keras.ops build nodes here
             outputs = self.call(inputs, *args, **kwargs)
+        if recorded.updates:
+            outputs = _carrying(outputs, recorded.updates)
         out_mask = self.compute_mask(inputs, masks if has_mask else None)
         for t, m in zip(nest_flatten(outputs),
                         nest_flatten(out_mask) if isinstance(out_mask, (list, tuple))
@@ -502,7 +523,14 @@ class Layer:
         for layer in [self, *_sublayers(self)]:  # losses of an eager call are values
             layer._losses = [_as_array(K.eval(t)) if isinstance(t, Tensor) else t
                              for t in layer._losses]
-        return nest_map(_evaluated, outputs)
+        # a stateful layer (or a model holding one) keeps the states this call ends with,
+        # as Keras 3's eager calls do: the outputs and the state updates run together
+        updates = self._stateful_updates() if hasattr(self, "_stateful_updates") else \
+            getattr(self, "_state_updates", [])
+        if not updates:
+            return nest_map(_evaluated, outputs)
+        values = iter(K.function([], nest_flatten(outputs), updates)([]))
+        return nest_map(lambda t: _with_mask(_as_array(next(values)), t), outputs)
 
     # ---- shapes of a called layer ----
     def _node_attr(self, attr):
@@ -563,6 +591,34 @@ def _is_data(value) -> bool:
     return isinstance(value, np.ndarray) or (
         isinstance(value, (list, tuple)) and bool(value) and
         all(isinstance(v, np.ndarray) for v in nest_flatten(value)))
+
+
+def _carrying(outputs, updates):
+    """The outputs of a call that assigned variables a value computed from its (symbolic)
+    inputs: each output carries the updates, so that every function computing it runs
+    them; an output that *is* such a variable stands for its new value (as in Keras 3,
+    where ``self.total.assign_add(x); return self.total`` returns the new total)."""
+    new = {id(var): value for var, value in updates}
+
+    def carry(t):
+        if not isinstance(t, Tensor):
+            return t
+        t = new.get(id(t), t)
+        if t.op is None:  # a leaf belongs to every graph that reads it: carry on a copy
+            t = identity(t)
+        t.attached_updates = (*t.attached_updates, *updates)
+        return t
+
+    return nest_map(carry, outputs)
+
+
+def _marks_built(build):
+    @functools.wraps(build)
+    def build_then_mark(self, *args, **kwargs):
+        result = build(self, *args, **kwargs)
+        self.built = True
+        return result
+    return build_then_mark
 
 
 def _map_shapes(fn, shapes):

@@ -28,7 +28,12 @@ Not here (yet): FFTs, ``linalg`` decompositions, ``image``, ``einsum``, control 
 ``ops.nn``.
 """
 from minikeras.ops import math, nn, numpy  # noqa: F401
+
+# minikeras's own, beside Keras's: the op registry and how a lesson adds an op
+from minikeras.ops.broadcast import unbroadcast  # noqa: F401
 from minikeras.ops.conversions import *
+from minikeras.ops.core import REGISTRY, Op  # noqa: F401
+from minikeras.ops.custom import define_op  # noqa: F401
 from minikeras.ops.math import *
 from minikeras.ops.nn import *
 from minikeras.ops.numpy import *
