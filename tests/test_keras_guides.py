@@ -297,3 +297,37 @@ def test_subclassing_guide_vae_trains_with_its_kl_loss():
     losses = history.history["loss"]
     assert losses[-1] < losses[0] and len(vae.trainable_weights) == 8
     assert len(vae.losses) == 1  # the KL term of the last call
+
+
+def test_functional_guide_conv_models_have_the_guides_parameter_counts():
+    # the guide prints these totals: 18,672 (encoder), 28,241 (autoencoder), 223,242
+    # (toy ResNet with two residual additions); the shapes are its too
+    img = keras.Input(shape=(28, 28, 1))
+    x = layers.Conv2D(16, 3, activation="relu")(img)
+    x = layers.Conv2D(32, 3, activation="relu")(x)
+    x = layers.MaxPooling2D(3)(x)
+    x = layers.Conv2D(32, 3, activation="relu")(x)
+    x = layers.Conv2D(16, 3, activation="relu")(x)
+    code = layers.GlobalMaxPooling2D()(x)
+    encoder = keras.Model(img, code)
+    x = layers.Reshape((4, 4, 1))(code)
+    x = layers.Conv2DTranspose(16, 3, activation="relu")(x)
+    x = layers.Conv2DTranspose(32, 3, activation="relu")(x)
+    x = layers.UpSampling2D(3)(x)
+    x = layers.Conv2DTranspose(16, 3, activation="relu")(x)
+    autoencoder = keras.Model(img, layers.Conv2DTranspose(1, 3, activation="relu")(x))
+    assert encoder.count_params() == 18_672 and autoencoder.count_params() == 28_241
+    assert autoencoder.output_shape == (None, 28, 28, 1)
+
+    inputs = keras.Input(shape=(32, 32, 3))
+    x = layers.Conv2D(32, 3, activation="relu")(inputs)
+    x = layers.Conv2D(64, 3, activation="relu")(x)
+    block = layers.MaxPooling2D(3)(x)
+    for _ in range(2):
+        x = layers.Conv2D(64, 3, activation="relu", padding="same")(block)
+        x = layers.Conv2D(64, 3, activation="relu", padding="same")(x)
+        block = layers.add([x, block])
+    x = layers.GlobalAveragePooling2D()(layers.Conv2D(64, 3, activation="relu")(block))
+    x = layers.Dropout(0.5)(layers.Dense(256, activation="relu")(x))
+    resnet = keras.Model(inputs, layers.Dense(10)(x))
+    assert resnet.count_params() == 223_242
