@@ -19,14 +19,30 @@ kernel where the device has one.
 >>> import minikeras.backend as K
 >>> x = K.placeholder(shape=(None, 3))
 >>> y = K.tanh(K.dot(x, K.ones((3, 2))) + K.zeros((2,)))
->>> [name for _, name, _, _ in plan(K.function([x], [y]).nodes)]
+>>> [step.kernel for step in plan(K.function([x], [y]).nodes)]
 ['matmul', 'bias_tanh']
 """
 from __future__ import annotations
 
 from collections import Counter
+from typing import NamedTuple
 
 from minikeras import kernels
+
+
+class Planned(NamedTuple):
+    """One kernel call of a plan: ``kernel(*inputs, **attrs)`` computes ``outputs``.
+
+    Indices count the graph's nodes (in topological order). Most kernels compute one
+    node; a fused kernel with several results computes several (its result is then a
+    tuple, in this order), and may pass a value the graph has no node for to a later
+    step: such a value gets an index past the last node's.
+    """
+
+    outputs: tuple[int, ...]
+    kernel: str
+    inputs: tuple[int, ...]
+    attrs: dict
 
 
 def _is_bias_add(node) -> bool:
@@ -48,8 +64,8 @@ def _is_plain_product(node, user) -> bool:
             and g.dtype == s.dtype == user.dtype)
 
 
-def plan(nodes, keep=()) -> list[tuple[int, str, tuple[int, ...], dict]]:
-    """(node index, kernel name, input indices, attrs) for each node that runs, in order.
+def plan(nodes, keep=()) -> list[Planned]:
+    """The kernel calls that compute ``nodes`` (those with an op), in order.
 
     ``keep``: indices whose values must exist after the run (outputs, update values).
     """
@@ -58,7 +74,7 @@ def plan(nodes, keep=()) -> list[tuple[int, str, tuple[int, ...], dict]]:
     steps = {i: (node.op.name, tuple(index[id(t)] for t in node.inputs), node.attrs)
              for i, node in enumerate(nodes) if node.op is not None}
     if not kernels.fusion_enabled():
-        return [(i, *steps[i]) for i in sorted(steps)]
+        return [Planned((i,), *steps[i]) for i in sorted(steps)]
 
     def absorbable(t) -> bool:
         """Is ``t`` an intermediate that only the node being fused reads?"""
@@ -87,4 +103,4 @@ def plan(nodes, keep=()) -> list[tuple[int, str, tuple[int, ...], dict]]:
                 del steps[index[id(product)]]
                 if through:
                     del steps[index[id(first)]]
-    return [(i, *steps[i]) for i in sorted(steps)]
+    return [Planned((i,), *steps[i]) for i in sorted(steps)]
