@@ -25,6 +25,7 @@ where the ``placement`` says (host memory or a GPU). Updates are all computed fr
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
@@ -59,7 +60,8 @@ class Step(NamedTuple):
       result may be big enough to be worth it;
     * ``give``: buffers the pool handed out whose last reader this step is;
     * ``release``: slots no later step reads (those values, and views of them), so their
-      memory can go (values too small to matter are left until the call ends).
+      memory can go (values too small to matter are left until the call ends);
+    * ``read``: ``read(slots)`` gives the input arrays, in order (see ``_reader``).
     """
 
     kernel: Callable
@@ -69,6 +71,7 @@ class Step(NamedTuple):
     pooled: bool
     give: tuple[int, ...]
     release: tuple[int, ...]
+    read: Callable
 
     @property
     def output(self) -> int:
@@ -169,7 +172,8 @@ class Function:
             self.steps.append(Step(
                 kernel, p.inputs, p.attrs, p.outputs, pooled,
                 give=tuple(r for r in freed if r in pooled_slots),
-                release=tuple(j for r in freed for j in members[r] if not self._known_small(j))))
+                release=tuple(j for r in freed for j in members[r] if not self._known_small(j)),
+                read=_reader(p.inputs)))
         self.output_slots = [slot[id(t)] for t in self.outputs]
         # the buffers behind outputs (outputs may be views) go to the caller for good
         self.output_roots = {root[s] for s in self.output_slots}
@@ -203,22 +207,24 @@ class Function:
         step, pool = None, self.pool
         try:
             for step in self.steps:  # read the inputs, call the kernel, write the output
-                args = [slots[j] for j in step.inputs]
-                if step.pooled:  # the kernel may write into memory of finished values
-                    out = pool.offer(step.outputs)
-                    result = step.kernel(*args, out=out, **step.attrs)
-                    pool.received(step.outputs, result, out)
+                kernel, _, attrs, outputs, pooled, give, release, read = step
+                if pooled:  # the kernel may write into memory of finished values
+                    out = pool.offer(outputs)
+                    result = kernel(*read(slots), out=out, **attrs)
+                    pool.received(outputs, result, out)
                 else:
-                    result = step.kernel(*args, **step.attrs)
-                if len(step.outputs) == 1:
-                    slots[step.outputs[0]] = result
+                    result = kernel(*read(slots), **attrs)
+                if len(outputs) == 1:
+                    slots[outputs[0]] = result
                 else:  # a fused kernel with several results returns them in a tuple
-                    for j, value in zip(step.outputs, result):
+                    for j, value in zip(outputs, result):
                         slots[j] = value
-                for j in step.give:  # no later step reads these: reuse their memory
-                    pool.give(slots[j])
-                for j in step.release:
-                    slots[j] = None
+                if give:  # no later step reads these: reuse their memory
+                    for j in give:
+                        pool.give(slots[j])
+                if release:
+                    for j in release:
+                        slots[j] = None
         except Exception as e:
             pool.end_call()  # a failed call gives nothing back: what it held is garbage
             raise _runtime_error(self.nodes, step, [slots[j] for j in step.inputs], e) from e
@@ -247,6 +253,23 @@ class Function:
     def describe(self) -> str:
         """The compiled plan as text, one line per node (see ``format_graph``)."""
         return format_graph(self.outputs + [new for _, new in self.updates])
+
+
+def _reader(inputs: tuple[int, ...]) -> Callable:
+    """``read(slots)``: a step's input arrays, in order, from the list of slots.
+
+    ``operator.itemgetter`` does the reading in C, which matters when a step's own work
+    is tiny: ``itemgetter(1, 4)(slots)`` is ``(slots[1], slots[4])``. (One index would
+    give the bare item, not a sequence, so one input is read as the slice
+    ``slots[j:j + 1]``, a list of one, and no input as an empty slice.)
+
+    >>> _reader((1, 4))(['a', 'b', 'c', 'd', 'e']), _reader((2,))(['a', 'b', 'c'])
+    (('b', 'e'), ['c'])
+    """
+    if len(inputs) > 1:
+        return operator.itemgetter(*inputs)
+    j = inputs[0] if inputs else 0
+    return operator.itemgetter(slice(j, j + len(inputs)))
 
 
 def _constrain(var: Variable) -> None:
