@@ -9,10 +9,20 @@ a compiled function runs is rewritten. Two patterns of the classic MLP:
   times the activation's slope: ``tanh_grad(multiply(g, mask), y)`` runs as
   ``tanh_grad_scaled(g, mask, y, like)``.
 
-Each saves a whole pass over memory, and the intermediate is never stored. Which kernel
-fuses which activation, the kernels declare themselves (``fuses = ('tanh', 'bias_add')``,
-see ``minikeras.kernels``); this module only knows the two patterns, and uses a fused
-kernel where the device has one.
+Each saves a whole pass over memory, and the intermediate is never stored. Three more
+patterns give a kernel with *several results*, where the step needs every one of them:
+
+* ``'dropout'``: ``y = bias_tanh(z, b)``, its dropout mask and ``y * mask`` (the backward
+  pass reads y and the mask, the next layer the product): ``bias_tanh_dropout``;
+* ``'bias_gradient'``: an activation's gradient and the Dense bias's gradient, its sum
+  over the batch, in the same pass: ``tanh_grad_scaled_bias``...;
+* ``'loss_gradient'``: the softmax crossentropy also hands on the softmax it computed
+  (a value with no node of its own), and its gradient starts from it:
+  ``softmax_crossentropy_softmax`` + ``softmax_crossentropy_grad_from_softmax``.
+
+Which kernel fuses which pattern, the kernels declare themselves (``fuses = ('tanh',
+'bias_add')``, see ``minikeras.kernels``); this module only knows the patterns, and uses a
+fused kernel where the device has one.
 
 ``MINIKERAS_FUSE=0`` turns rewriting off: the plain plan gives the same numbers.
 
@@ -70,23 +80,32 @@ def plan(nodes, keep=()) -> list[Planned]:
     ``keep``: indices whose values must exist after the run (outputs, update values).
     """
     index = {id(node): i for i, node in enumerate(nodes)}
-    readers = Counter(id(t) for node in nodes for t in node.inputs)
-    steps = {i: (node.op.name, tuple(index[id(t)] for t in node.inputs), node.attrs)
+    steps = {i: Planned((i,), node.op.name, tuple(index[id(t)] for t in node.inputs),
+                        node.attrs)
              for i, node in enumerate(nodes) if node.op is not None}
-    if not kernels.fusion_enabled():
-        return [Planned((i,), *steps[i]) for i in sorted(steps)]
+    if kernels.fusion_enabled():
+        fused = kernels.fusions()  # (op or kernel, pattern) -> fused kernel, on this device
+        _fuse_one_output(nodes, index, steps, keep, fused)
+        _fuse_dropout(nodes, index, steps, fused)
+        _fuse_bias_gradient(nodes, index, steps, fused)
+        _fuse_loss_gradient(nodes, index, steps, fused)
+    return [steps[i] for i in sorted(steps)]
+
+
+def _fuse_one_output(nodes, index, steps, keep, fused) -> None:
+    """'bias_add' and 'scaled_gradient': a node and the intermediates only it reads."""
+    readers = Counter(id(t) for node in nodes for t in node.inputs)
 
     def absorbable(t) -> bool:
         """Is ``t`` an intermediate that only the node being fused reads?"""
         return readers[id(t)] == 1 and index[id(t)] not in keep and index[id(t)] in steps
 
-    fused = kernels.fusions()  # (op, pattern) -> kernel name, on this device
     for i, node in enumerate(nodes):
         name = node.op.name if node.op is not None else None
         first = node.inputs[0] if node.inputs else None
         if (name, "bias_add") in fused and _is_bias_add(first) and absorbable(first):
             z, b = first.inputs
-            steps[i] = (fused[name, "bias_add"], (index[id(z)], index[id(b)]), {})
+            steps[i] = Planned((i,), fused[name, "bias_add"], (index[id(z)], index[id(b)]), {})
             del steps[index[id(first)]]
         elif (name, "scaled_gradient") in fused:
             # the product may arrive through sum_like(g * s, like): a no-op when the shapes
@@ -99,8 +118,69 @@ def plan(nodes, keep=()) -> list[Planned]:
             if _is_plain_product(product, node) and absorbable(product):
                 g, s = product.inputs
                 ins = (index[id(g)], index[id(s)], index[id(node.inputs[1])], index[id(like)])
-                steps[i] = (fused[name, "scaled_gradient"], ins, {})
+                steps[i] = Planned((i,), fused[name, "scaled_gradient"], ins, {})
                 del steps[index[id(product)]]
                 if through:
                     del steps[index[id(first)]]
-    return [Planned((i,), *steps[i]) for i in sorted(steps)]
+
+
+def _fuse_dropout(nodes, index, steps, fused) -> None:
+    """'dropout': ``y = bias_tanh(z, b)``, its mask ``m = bernoulli_like(y)`` and the
+    product ``y * m`` become one kernel with three results (the backward pass needs y
+    and m, the next layer y * m)."""
+    for d, node in enumerate(nodes):
+        if node.op is None or node.op.name != "multiply" or d not in steps:
+            continue
+        for y, m in (node.inputs, node.inputs[::-1]):
+            yi, mi = index[id(y)], index[id(m)]
+            step = steps.get(yi)
+            if (step is not None and step.outputs == (yi,)
+                    and (step.kernel, "dropout") in fused and mi in steps
+                    and m.op is not None and m.op.name == "bernoulli_like"
+                    and m.inputs[0] is y and y.shape == m.shape == node.shape
+                    and y.dtype == m.dtype == node.dtype):
+                steps[yi] = Planned((yi, mi, d), fused[step.kernel, "dropout"], step.inputs,
+                                    {**step.attrs, **m.attrs})
+                del steps[mi], steps[d]
+                break
+
+
+def _fuse_bias_gradient(nodes, index, steps, fused) -> None:
+    """'bias_gradient': a Dense bias's gradient, ``sum_like(d, b)`` with a 1-D b along
+    d's last axis, is summed in the same pass that computes d (an activation's gradient)."""
+    for i, node in enumerate(nodes):
+        if node.op is None or node.op.name != "sum_like" or i not in steps:
+            continue
+        d, b = node.inputs
+        di = index[id(d)]
+        step = steps.get(di)
+        if (step is not None and step.outputs == (di,)
+                and (step.kernel, "bias_gradient") in fused and b.ndim == 1
+                and d.ndim >= 2 and b.shape[0] is not None and d.shape[-1] == b.shape[0]
+                and d.dtype == b.dtype == node.dtype):
+            steps[di] = Planned((di, i), fused[step.kernel, "bias_gradient"],
+                                step.inputs + (index[id(b)],), step.attrs)
+            del steps[i]
+
+
+def _fuse_loss_gradient(nodes, index, steps, fused) -> None:
+    """'loss_gradient': the crossentropy of a softmax also hands its gradient the softmax
+    it computed (a value with no node: its slot comes after the nodes'), so the gradient
+    step takes no second exp pass."""
+    if ("softmax_crossentropy", "loss_gradient") not in fused or \
+            not kernels.has("softmax_crossentropy_grad_from_softmax"):
+        return
+    losses = {(step.inputs, step.attrs.get("axis")): i for i, step in steps.items()
+              if step.kernel == "softmax_crossentropy" and step.outputs == (i,)}
+    extra = len(nodes)
+    for i, step in list(steps.items()):
+        if step.kernel != "softmax_crossentropy_grad":
+            continue
+        g, target, logits = step.inputs
+        li = losses.pop(((target, logits), step.attrs.get("axis")), None)
+        if li is not None:
+            steps[li] = Planned((li, extra), fused["softmax_crossentropy", "loss_gradient"],
+                                steps[li].inputs, steps[li].attrs)
+            steps[i] = Planned((i,), "softmax_crossentropy_grad_from_softmax",
+                               (g, target, extra), step.attrs)
+            extra += 1
