@@ -9,7 +9,7 @@ Model: 784-500-500-10, tanh, Dropout 0.5, softmax crossentropy, SGD lr 0.01 mome
 nesterov, batch 200, 60,000 samples (pixels / 255).
 
     PYTHONPATH=. .venv-keras/bin/python benchmarks/mnist_mlp.py [--rounds 5] [--threads N]
-                                                                 [--profile]
+                                                    [--profile] [--samples 60000]
 
 (``.venv-keras`` has PyTorch; ``PYTHONPATH=.`` makes it import this tree's minikeras;
 ``.venv/bin/python`` runs it without the PyTorch column.) ``--threads N`` gives every
@@ -183,9 +183,12 @@ def main():
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--samples", type=int, default=60000,
+                        help="train on the first N samples (a shorter 'epoch', same steps)")
     args = parser.parse_args()
     threads = args.threads or len(os.sched_getaffinity(0))
-    x, y_onehot, y_int = load()
+    x, y_onehot, y_int = (a[:args.samples] for a in load())
+    load_before = os.getloadavg()[0]
     model = make_model()
     contenders = {"minikeras fit": lambda: make_minikeras(model)}
     try:
@@ -200,15 +203,17 @@ def main():
         run(x[:2000], y_onehot[:2000], y_int[:2000])
     wall = {name: [] for name in runs}
     cpu = {name: [] for name in runs}
-    for _ in range(args.rounds):
+    for r in range(args.rounds):
         for name, run in runs.items():
             start, start_cpu = time.perf_counter(), time.process_time()
             run(x, y_onehot, y_int)
             wall[name].append(time.perf_counter() - start)
             cpu[name].append(time.process_time() - start_cpu)
-    print(f"one epoch of the seed MLP (60,000 samples, batch {BATCH}), median of "
+        print(f"(round {r + 1}: " + ", ".join(f"{n} {wall[n][-1]:.2f}s/{cpu[n][-1]:.2f}s CPU"
+                                              for n in runs) + ")", file=sys.stderr, flush=True)
+    print(f"one epoch of the seed MLP ({len(x):,} samples, batch {BATCH}), median of "
           f"{args.rounds} interleaved rounds, {threads} thread(s) each; load average "
-          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+          f"{load_before:.1f} -> {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print("| contender | wall s | minikeras / this | CPU s | minikeras / this (CPU) |")
     print("| --- | ---: | ---: | ---: | ---: |")
     ours = "minikeras fit"
