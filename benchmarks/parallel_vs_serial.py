@@ -21,10 +21,10 @@ import numpy as np
 from minikeras import kernels
 
 kernels.table("cpu")  # sets the threading layer before Numba starts
-import numba  # noqa: E402
-from numba import njit, prange  # noqa: E402
+import numba
+from numba import njit, prange
 
-from minikeras.devices import cpu, scalar  # noqa: E402
+from minikeras.devices import cpu, scalar
 
 SHAPES = [(200, 500), (784, 500), (1000, 1000), (2000, 2000)]
 
