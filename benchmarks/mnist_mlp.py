@@ -10,6 +10,7 @@ nesterov, batch 200, 60,000 samples (pixels / 255).
 
     PYTHONPATH=. .venv-keras/bin/python benchmarks/mnist_mlp.py [--rounds 5] [--threads N]
                                                     [--profile] [--samples 60000]
+                                                    [--unfused]
 
 (``.venv-keras`` has PyTorch; ``PYTHONPATH=.`` makes it import this tree's minikeras;
 ``.venv/bin/python`` runs it without the PyTorch column.) ``--threads N`` gives every
@@ -57,11 +58,19 @@ def make_model():
     return model
 
 
-def make_minikeras(model=None):
+def make_minikeras(model=None, fuse="1"):
     model = model or make_model()
 
     def epoch(x, y_onehot, y_int):
-        model.fit(x, y_onehot, batch_size=BATCH, epochs=1, verbose=0, shuffle=True)
+        before = os.environ.get("MINIKERAS_FUSE")
+        os.environ["MINIKERAS_FUSE"] = fuse  # read when fit first compiles the step
+        try:
+            model.fit(x, y_onehot, batch_size=BATCH, epochs=1, verbose=0, shuffle=True)
+        finally:
+            if before is None:
+                del os.environ["MINIKERAS_FUSE"]
+            else:
+                os.environ["MINIKERAS_FUSE"] = before
     return epoch
 
 
@@ -183,6 +192,8 @@ def main():
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--unfused", action="store_true",
+                        help="also run minikeras with plan fusion off (MINIKERAS_FUSE=0)")
     parser.add_argument("--samples", type=int, default=60000,
                         help="train on the first N samples (a shorter 'epoch', same steps)")
     args = parser.parse_args()
@@ -191,6 +202,8 @@ def main():
     load_before = os.getloadavg()[0]
     model = make_model()
     contenders = {"minikeras fit": lambda: make_minikeras(model)}
+    if args.unfused:
+        contenders["minikeras fit, MINIKERAS_FUSE=0"] = lambda: make_minikeras(fuse="0")
     try:
         import torch  # noqa: F401
         contenders["PyTorch eager"] = lambda: make_torch(threads)
