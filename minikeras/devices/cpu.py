@@ -10,9 +10,11 @@ Which kernels run, which are here to be read
 The 'cpu' device runs a Numba kernel only where it beats NumPy on the 2-core machines
 this project runs on (``benchmarks/kernels_vs_numpy.py``, ``RESULTS.md``). ``KERNELS``,
 at the bottom, is what is dispatched: the **one-pass loops** (``tanh_grad``,
-``sigmoid_grad`` and their ``_scaled`` forms through dropout, ``bias_relu``: 4.6x
-NumPy's add + maximum, the dropout mask, Embedding's scatter-add gradient), each one pass
-where NumPy makes several and temporary arrays; the **in-place optimizer steps**; and of
+``sigmoid_grad`` and their ``_scaled`` forms through dropout, the same with the bias
+gradient summed in the same pass (``*_bias``), ``bias_relu``: 4.6x NumPy's add + maximum,
+the dropout mask, and its product in the same pass after tanh (``bias_tanh_dropout``),
+Embedding's scatter-add gradient), each one pass where NumPy makes several and
+temporary arrays; the **in-place optimizer steps**; and of
 the generic loops only ``softplus`` and ``elu`` (1.2x to 2.4x NumPy).
 
 The other generic loops (``GENERIC``: tanh, exp, add, sum, softmax, ...) are teaching
