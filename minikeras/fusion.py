@@ -1,13 +1,19 @@
 """Rewriting an execution plan: a few common patterns of nodes become one fused kernel.
 
 The graph a learner builds (and prints, and differentiates) never changes. Only the plan
-a compiled function runs is rewritten. Two patterns of the classic MLP:
+a compiled function runs is rewritten. Patterns of the classic MLP and convnet:
 
 * ``'bias_add'``, forward: a Dense layer's bias add that feeds nothing but an activation,
   ``tanh(add(z, b))``, runs as one kernel, ``bias_tanh(z, b)``;
 * ``'scaled_gradient'``, backward: the gradient coming back through dropout, ``g * mask``,
   times the activation's slope: ``tanh_grad(multiply(g, mask), y)`` runs as
   ``tanh_grad_scaled(g, mask, y, like)``.
+
+* ``'positive_mask'``, backward: relu's gradient ``where(greater(y, 0), g, 0)`` runs as
+  ``relu_grad(g, y)``, with no boolean mask stored in between;
+* ``'conv_bias_add'``, forward: the same with a convolution before the bias add,
+  ``relu(add(conv(x, w), b))``, runs as ``conv_bias_relu(x, w, b)``, which applies bias
+  and relu to the convolution's result in place (channels last).
 
 Each saves a whole pass over memory, and the intermediate is never stored. Three more
 patterns give a kernel with *several results*, where the step needs every one of them:
@@ -37,7 +43,10 @@ from __future__ import annotations
 from collections import Counter
 from typing import NamedTuple
 
+import numpy as np
+
 from minikeras import kernels
+from minikeras.tensor import Constant
 
 
 class Planned(NamedTuple):
@@ -65,6 +74,28 @@ def _is_bias_add(node) -> bool:
             and node.dtype in ("float32", "float64"))
 
 
+def _is_zero(t) -> bool:
+    return isinstance(t, Constant) and np.ndim(t.value) == 0 and t.value == 0
+
+
+def _is_positive_mask(node) -> bool:
+    """``where(greater(y, 0), g, 0)`` with g shaped like y, all of one float type."""
+    if node.op is None or node.op.name != "where":
+        return False
+    cond, g, zero = node.inputs
+    if cond.op is None or cond.op.name != "greater" or not _is_zero(zero):
+        return False
+    y, threshold = cond.inputs
+    return (_is_zero(threshold) and g.shape == y.shape == node.shape
+            and g.dtype == y.dtype == node.dtype and node.dtype in ("float32", "float64"))
+
+
+def _is_conv(node) -> bool:
+    """A channels_last convolution (whose channels axis is the last, as the bias's)."""
+    return node.op is not None and node.op.name == "conv" and \
+        node.attrs["data_format"] == "channels_last"
+
+
 def _is_plain_product(node, user) -> bool:
     """``g * s`` of one shape and float type (no broadcasting), as the user's input."""
     if node is None or node.op is None or node.op.name != "multiply":
@@ -83,27 +114,54 @@ def plan(nodes, keep=()) -> list[Planned]:
     steps = {i: Planned((i,), node.op.name, tuple(index[id(t)] for t in node.inputs),
                         node.attrs)
              for i, node in enumerate(nodes) if node.op is not None}
-    if kernels.fusion_enabled():
-        fused = kernels.fusions()  # (op or kernel, pattern) -> fused kernel, on this device
-        _fuse_one_output(nodes, index, steps, keep, fused)
-        _fuse_dropout(nodes, index, steps, fused)
-        _fuse_bias_gradient(nodes, index, steps, fused)
-        _fuse_loss_gradient(nodes, index, steps, fused)
-    return [steps[i] for i in sorted(steps)]
+    if not kernels.fusion_enabled():
+        return [steps[i] for i in sorted(steps)]
+    fused = kernels.fusions()  # (op or kernel, pattern) -> fused kernel, on this device
+    same_shape_as = _fuse_one_output(nodes, index, steps, keep, fused)
+    _fuse_dropout(nodes, index, steps, fused)
+    _fuse_bias_gradient(nodes, index, steps, fused)
+    _fuse_loss_gradient(nodes, index, steps, fused)
+    return [step._replace(inputs=tuple(same_shape_as.get(j, j) for j in step.inputs))
+            for _, step in sorted(steps.items())]
 
 
-def _fuse_one_output(nodes, index, steps, keep, fused) -> None:
-    """'bias_add' and 'scaled_gradient': a node and the intermediates only it reads."""
+def _fuse_one_output(nodes, index, steps, keep, fused) -> dict[int, int]:
+    """'conv_bias_add', 'positive_mask', 'bias_add' and 'scaled_gradient': a node and the
+    intermediates only it reads. Returns {fused-away node: a planned node of the same
+    shape}, for the steps that read only a fused-away node's shape."""
     readers = Counter(id(t) for node in nodes for t in node.inputs)
 
     def absorbable(t) -> bool:
         """Is ``t`` an intermediate that only the node being fused reads?"""
         return readers[id(t)] == 1 and index[id(t)] not in keep and index[id(t)] in steps
 
+    def only_shape_read(t, user) -> bool:
+        """Does nothing but ``user`` read ``t``'s values? ``sum_like(g, t)`` only reads
+        its shape (the bias gradient's unbroadcast), which the fused result shares."""
+        others = [n for n in nodes if n is not user and any(u is t for u in n.inputs)]
+        return index[id(t)] not in keep and index[id(t)] in steps and all(
+            n.op.name == "sum_like" and n.inputs[1] is t and n.inputs[0] is not t
+            for n in others)
+
+    same_shape_as = {}
     for i, node in enumerate(nodes):
         name = node.op.name if node.op is not None else None
         first = node.inputs[0] if node.inputs else None
-        if (name, "bias_add") in fused and _is_bias_add(first) and absorbable(first):
+        if (name, "conv_bias_add") in fused and _is_bias_add(first) and absorbable(first) \
+                and _is_conv(first.inputs[0]) and only_shape_read(first.inputs[0], first):
+            conv, b = first.inputs
+            x, w = conv.inputs
+            steps[i] = Planned((i,), fused[name, "conv_bias_add"],
+                               (index[id(x)], index[id(w)], index[id(b)]), conv.attrs)
+            del steps[index[id(first)]], steps[index[id(conv)]]
+            same_shape_as[index[id(conv)]] = i  # sum_like(g, conv) reads only its shape
+        elif (name, "positive_mask") in fused and _is_positive_mask(node) and \
+                absorbable(first):
+            g, y = node.inputs[1], first.inputs[0]
+            steps[i] = Planned((i,), fused[name, "positive_mask"],
+                               (index[id(g)], index[id(y)]), {})
+            del steps[index[id(first)]]
+        elif (name, "bias_add") in fused and _is_bias_add(first) and absorbable(first):
             z, b = first.inputs
             steps[i] = Planned((i,), fused[name, "bias_add"], (index[id(z)], index[id(b)]), {})
             del steps[index[id(first)]]
@@ -122,6 +180,7 @@ def _fuse_one_output(nodes, index, steps, keep, fused) -> None:
                 del steps[index[id(product)]]
                 if through:
                     del steps[index[id(first)]]
+    return same_shape_as
 
 
 def _fuse_dropout(nodes, index, steps, fused) -> None:

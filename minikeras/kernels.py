@@ -60,6 +60,7 @@ from minikeras import config
 # reference, the Numba CPU and CUDA (None where a family has no such version yet).
 FAMILIES = [
     ("reference", "cpu", "cuda"),
+    ("reference_conv", "cpu_conv", "cuda_conv"),  # convolution and pooling
     ("reference_rnn", "cpu_rnn", "cuda_rnn"),  # recurrent cells (issue 12)
 ]
 

@@ -332,7 +332,13 @@ class Layer:
             if problem:
                 raise ValueError(f'Input {i} of layer "{self.name}" is incompatible with the '
                                  f"layer: {problem}, but received input with shape "
-                                 f"{format_shape(x.shape)}\n  at {Origin.capture()}")
+                                 f"{format_shape(x.shape)}{self._input_mismatch_note()}"
+                                 f"\n  at {Origin.capture()}")
+
+    def _input_mismatch_note(self) -> str:
+        """More to say when an input does not fit ``input_spec`` (convolutions: the shapes
+        of the weights it was built for). Nothing by default."""
+        return ""
 
     def _symbolic_call(self, inputs, kwargs, training):
         self._maybe_build(inputs)
