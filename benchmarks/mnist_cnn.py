@@ -106,7 +106,7 @@ def profile(steps: int = 20) -> None:
 
     names = [name for _, name, _, _ in fn.plan] + ["adam_step (in place)"] * len(
         fn.in_place_steps)
-    fn.steps = [(timed(k, i), *rest) for i, (k, *rest) in enumerate(fn.steps)]
+    fn.steps = [step._replace(kernel=timed(step.kernel, i)) for i, step in enumerate(fn.steps)]
     fn.in_place_steps = [(timed(k, len(fn.steps) + i), *rest)
                          for i, (k, *rest) in enumerate(fn.in_place_steps)]
     step_times = []
