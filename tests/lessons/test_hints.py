@@ -13,12 +13,14 @@ from answers_lesson01 import RIGHT as RIGHT_01
 from answers_lesson01 import WRONG as WRONG_01
 from answers_lesson02 import RIGHT as RIGHT_02
 from answers_lesson02 import WRONG as WRONG_02
+from answers_lesson06 import RIGHT as RIGHT_06
+from answers_lesson06 import WRONG as WRONG_06
 from lessonkit.notebooks import check_cells, lesson_paths, read
 
 from minikeras import grading
 
-WRONG = WRONG_01 + WRONG_02
-RIGHT = RIGHT_01 + RIGHT_02
+WRONG = WRONG_01 + WRONG_02 + WRONG_06
+RIGHT = RIGHT_01 + RIGHT_02 + RIGHT_06
 LESSONS = {int(p.name[:2]): p for p in lesson_paths()}
 
 
