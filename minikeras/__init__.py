@@ -13,6 +13,7 @@ from minikeras import (  # noqa: F401
                        backend,
                        callbacks,
                        config,
+                       constraints,
                        datasets,
                        initializers,
                        layers,

@@ -335,11 +335,50 @@ def test_error_kernel_larger_than_the_input():
             'layer "big"', "(None, 3, 8, 1)", "(5, 5, 1, 4)", "larger than the input")
 
 
-def test_error_channels_do_not_match_the_weights():
-    layer = Conv2D(4, 3, name="c3")
-    layer(K.placeholder(shape=(None, 8, 8, 3)))
-    _raises(lambda: layer(K.placeholder(shape=(None, 8, 8, 4))), '"c3"',
-            "axis -1 of input shape to have value 3", "(None, 8, 8, 4)")
+@pytest.mark.parametrize("make, shape, kernel", [
+    (lambda: Conv1D(2, 7, name="big"), (None, 5, 3), "(7, 3, 2)"),
+    (lambda: Conv3D(2, 3, name="big"), (None, 2, 5, 5, 3), "(3, 3, 3, 3, 2)"),
+    (lambda: DepthwiseConv2D(5, name="big"), (None, 3, 8, 3), "(5, 5, 1, 3)"),
+    (lambda: SeparableConv1D(2, 6, name="big"), (None, 5, 3), "(6, 1, 3)"),
+    (lambda: Conv2D(2, 3, data_format="channels_first", name="big"), (None, 3, 2, 8),
+     "(3, 3, 3, 2)"),
+    (lambda: Conv1D(2, 2, dilation_rate=5, padding="valid", name="big"), (None, 5, 3),
+     "spanning 6 cells"),
+])
+def test_error_kernel_larger_than_the_input_in_every_kind(make, shape, kernel):
+    _raises(lambda: make()(K.placeholder(shape=shape)), 'layer "big"', str(shape), kernel,
+            "larger than the input")
+
+
+@pytest.mark.parametrize("make, first, second, weights", [
+    (lambda: Conv2D(4, 3, name="c3"), (None, 8, 8, 3), (None, 8, 8, 4),
+     "kernel (3, 3, 3, 4), bias (4,)"),
+    (lambda: Conv1D(2, 3, data_format="channels_first", name="c3"), (None, 3, 8),
+     (None, 5, 8), "kernel (3, 3, 2)"),
+    (lambda: DepthwiseConv2D(3, name="c3"), (None, 8, 8, 3), (None, 8, 8, 2),
+     "kernel (3, 3, 3, 1)"),
+    (lambda: SeparableConv2D(2, 3, name="c3"), (None, 8, 8, 3), (None, 8, 8, 4),
+     "depthwise_kernel (3, 3, 3, 1), pointwise_kernel (1, 1, 3, 2)"),
+    (lambda: Conv2DTranspose(2, 3, name="c3"), (None, 8, 8, 3), (None, 8, 8, 4),
+     "kernel (3, 3, 2, 3)"),
+])
+def test_error_channels_do_not_match_the_weights(make, first, second, weights):
+    layer = make()
+    layer(K.placeholder(shape=first))
+    axis = 1 if layer.data_format == "channels_first" else -1
+    _raises(lambda: layer(K.placeholder(shape=second)), '"c3"',
+            f"axis {axis} of input shape to have value {first[axis]}", str(second), weights)
+
+
+def test_error_from_the_backend_functions_names_the_op():
+    x = K.placeholder(shape=(None, 8, 8, 3))
+    _raises(lambda: K.conv2d(x, K.zeros((3, 3, 4, 2))), "conv:", "expects 4 input channels",
+            "(None, 8, 8, 3)", "(3, 3, 4, 2)")
+    _raises(lambda: K.conv2d(x, K.zeros((3, 3, 3, 2)), data_format="nhwc"), "conv:",
+            "'nhwc'")
+    _raises(lambda: K.conv2d(x, K.zeros((3, 3, 3, 2)), strides=(1, 0)), "conv:", "strides")
+    _raises(lambda: K.pool2d(x, (2, 2), padding="causal"), "max_pool:", "'causal'")
+    _raises(lambda: K.pool2d(x, (9, 2)), "max_pool:", "(None, 8, 8, 3)", "larger than")
 
 
 def test_error_strides_with_dilation_and_bad_arguments():

@@ -647,3 +647,18 @@ def test_fused_optimizer_steps_train_the_orthogonal_recurrent_kernel():
     before = recurrent.numpy()
     model.train_on_batch(X, np.ones((4, 1)))
     assert np.all(recurrent.numpy() != before)
+
+
+def test_a_layer_made_from_a_keras_3_file_drops_a_mask_it_cannot_take():
+    """minikeras refuses a mask a layer cannot take; a Keras 3 file's layers follow Keras 3
+    (warn and drop), in every later call too."""
+    from minikeras.layers.mask_rule import keras3_mask_rule
+    ids = Input(shape=(3,), dtype="int32")
+    masked = mk.layers.Embedding(5, 2, mask_zero=True)(ids)
+    with pytest.raises(TypeError, match="does not support masking"):
+        mk.layers.Flatten()(masked)
+    with keras3_mask_rule():
+        flatten = mk.layers.Flatten()
+    with pytest.warns(UserWarning, match="destroy the mask"):
+        flat = flatten(masked)
+    assert getattr(flat, "_keras_mask", None) is None

@@ -46,8 +46,6 @@ def spatial_widths(pairs, ndim, data_format):
 
 @pytest.mark.parametrize("data_format", [CL, CF])
 @pytest.mark.parametrize("cls, shape, padding, pairs", [
-    (ZeroPadding1D, (2, 4, 3), 2, [(2, 2)]),
-    (ZeroPadding1D, (2, 4, 3), (1, 3), [(1, 3)]),
     (ZeroPadding2D, (2, 3, 4, 2), (1, 2), [(1, 1), (2, 2)]),
     (ZeroPadding2D, (2, 3, 4, 2), ((1, 0), (0, 3)), [(1, 0), (0, 3)]),
     (ZeroPadding3D, (1, 2, 3, 2, 2), 1, [(1, 1)] * 3),
@@ -76,6 +74,18 @@ def test_cropping_and_its_gradient(cls, shape, cropping, pairs, data_format):
     crop = tuple(slice(b, x.shape[i] - a) for i, (b, a) in enumerate(widths))
     np.testing.assert_array_equal(y, x[crop])
     np.testing.assert_allclose(dx, np.pad(g, widths), rtol=1e-6)
+
+
+@pytest.mark.parametrize("padding, pair", [(2, (2, 2)), ((1, 3), (1, 3))])
+def test_zero_padding1d_and_its_gradient(padding, pair):
+    x = normal(2, 4, 3)
+    (y, dx), g = value_and_gradient(ZeroPadding1D(padding), x, lambda s: RNG.normal(size=s))
+    np.testing.assert_array_equal(y, np.pad(x, [(0, 0), pair, (0, 0)]))
+    np.testing.assert_allclose(dx, g[:, pair[0]:g.shape[1] - pair[1]], rtol=1e-6)
+    assert "data_format" not in ZeroPadding1D().get_config()  # as Keras 3.0-3.14
+    cf = ZeroPadding1D(1, data_format="channels_first")
+    assert cf.get_config()["data_format"] == "channels_first"
+    assert cf(np.ones((1, 2, 3))).shape == (1, 2, 5)
 
 
 def test_cropping1d_and_errors():

@@ -488,3 +488,26 @@ def test_an_unknown_metric_name_fails_at_compile():
     with pytest.raises(ValueError, match="acuracy"):
         model.compile("sgd", "mse", metrics=["acuracy"])
     model.compile("sgd", "mse", metrics=["acc", "mae"])  # Keras's short names still work
+
+
+@pytest.mark.parametrize("call, arg", [
+    (lambda m, x, y: m.compile("sgd", "mse", weighted_metrics=["mae"]), "weighted_metrics"),
+    (lambda m, x, y: m.compile("sgd", "mse", run_eagerly=True), "run_eagerly"),
+    (lambda m, x, y: m.compile("sgd", "mse", steps_per_execution=4), "steps_per_execution"),
+    (lambda m, x, y: m.compile("sgd", "mse", sample_weight_mode="temporal"),
+     "sample_weight_mode"),
+    (lambda m, x, y: m.fit(x, y, sample_weight=np.ones(4), verbose=0), "sample_weight"),
+    (lambda m, x, y: m.fit(x, y, class_weight={0: 1.0}, verbose=0), "class_weight"),
+    (lambda m, x, y: m.fit(x, y, steps_per_epoch=2, verbose=0), "steps_per_epoch"),
+    (lambda m, x, y: m.evaluate(x, y, sample_weight=np.ones(4), verbose=0), "sample_weight"),
+    (lambda m, x, y: m.evaluate(x, y, steps=1, verbose=0), "steps"),
+    (lambda m, x, y: m.evaluate(x, y, callbacks=[], verbose=0), "callbacks"),
+    (lambda m, x, y: m.predict(x, steps=1, verbose=0), "steps"),
+    (lambda m, x, y: m.predict(x, callbacks=[], verbose=0), "callbacks"),
+])
+def test_arguments_accepted_but_not_implemented_are_errors(call, arg):
+    model = Sequential([Dense(1, input_shape=(2,))])
+    model.compile("sgd", "mse", run_eagerly=False, jit_compile=True, steps_per_execution=1)
+    x, y = np.ones((4, 2)), np.ones((4, 1))
+    with pytest.raises(NotImplementedError, match=f"{arg}=.*not supported"):
+        call(model, x, y)

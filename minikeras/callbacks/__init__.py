@@ -17,7 +17,8 @@ calls *hooks* at the right moments, and each callback decides what to do there::
 
 A callback talks back to training only through the model it is given: it may set
 ``model.stop_training = True``, change ``model.optimizer.learning_rate``, save the model,
-or read and write its weights. Names, arguments and defaults follow Keras 3.
+or read and write its weights. Names, arguments and defaults follow Keras 3; each
+callback has a file of its own (``early_stopping.py``, ``model_checkpoint.py``, ...).
 
 >>> from types import SimpleNamespace
 >>> model = SimpleNamespace(stop_training=False)

@@ -1,34 +1,27 @@
 """Numba CPU kernels: the rules of ``scalar.py``, compiled with ``numba.njit``, in loops.
 
-The sections mirror ``cuda.py``: generic loops, one-pass loops, in-place steps, the table.
-Every kernel has the signature and meaning of the reference kernel of the same name, and
-hands the work back to it where its fast path does not apply (arrays that are small, not
-float32/float64, empty, of mixed dtypes, or broadcast in a way the loops do not cover).
+Sections as in ``cuda.py``: generic loops, one-pass loops, in-place steps, the table. A
+kernel has the signature and meaning of the reference kernel of its name, and hands the
+work back to it off its fast path (small, non-float, empty or mixed-dtype arrays, or a
+broadcast the loops do not cover).
 
 Which kernels run, which are here to be read
 --------------------------------------------
-The 'cpu' device runs a Numba kernel only where it beats NumPy, as measured on the 2-core
-machines this project runs on (``benchmarks/kernels_vs_numpy.py``, ``RESULTS.md``).
-``KERNELS`` at the bottom is what is dispatched:
-
-* the **one-pass loops** (serial): ``tanh_grad``, ``sigmoid_grad`` and their ``_scaled``
-  versions (the gradient through dropout and the activation), ``bias_relu`` (4.6x NumPy's
-  add + maximum), the dropout mask ``bernoulli_like`` and Embedding's gradient
-  ``gather_grad``. Each walks its arrays once where NumPy makes several passes and
-  temporary arrays;
-* the **in-place optimizer steps** ``sgd_momentum_step``, ``adam_step``, ``rmsprop_step``:
-  new weights and slots are written straight into the variables, in one pass;
-* of the generic loops, ``softplus`` and ``elu`` only (1.2x to 2.4x NumPy, which needs
-  several passes for each).
+The 'cpu' device runs a Numba kernel only where it beats NumPy on the 2-core machines
+this project runs on (``benchmarks/kernels_vs_numpy.py``, ``RESULTS.md``). ``KERNELS``,
+at the bottom, is what is dispatched: the **one-pass loops** (``tanh_grad``,
+``sigmoid_grad`` and their ``_scaled`` forms through dropout, ``bias_relu``: 4.6x
+NumPy's add + maximum, the dropout mask, Embedding's scatter-add gradient), each one pass
+where NumPy makes several and temporary arrays; the **in-place optimizer steps**; and of
+the generic loops only ``softplus`` and ``elu`` (1.2x to 2.4x NumPy).
 
 The other generic loops (``GENERIC``: tanh, exp, add, sum, softmax, ...) are teaching
-material for the kernels lesson, tested against the reference like the rest: they show
-how a few loops serve every op. Here they lose to NumPy, for two measured reasons: NumPy's
-tanh, exp, log... handle 16 floats per instruction (AVX-512) while Numba calls the scalar
-maths library once per element (NumPy is 4x to 30x faster); and with threads that sleep
-between kernels (the 'workqueue' layer, so that they do not fight BLAS for the cores),
-starting a parallel loop costs ~0.1 ms, which simple binary ops and reductions never earn
-back at a lesson's sizes (0.06x to 0.9x of NumPy's speed).
+material for the kernels lesson, tested like the rest: a few loops serve every op. Here
+they lose to NumPy, for two measured reasons: NumPy's tanh, exp, log... do 16 floats per
+instruction (AVX-512) where Numba calls the scalar maths library per element (4x to 30x
+slower), and with threads that sleep between kernels (the 'workqueue' layer, so they do
+not fight BLAS for the cores) a parallel loop costs ~0.1 ms to start, which simple
+binary ops and reductions never earn back at a lesson's sizes (0.06x to 0.9x NumPy).
 """
 from __future__ import annotations
 
@@ -48,9 +41,8 @@ PARALLEL_MIN_SIZE = 1 << 20  # below ~1M elements, starting threads costs more t
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
-# ---- the rules of scalar.py, compiled for the CPU ----
-# (the small ones are inlined where they are used: that compiles as fast as a loop
-# written by hand, which matters for the first training step with an empty cache)
+# ---- the rules of scalar.py, compiled for the CPU (the small ones inlined where used: as
+# quick to compile as a loop written by hand, for the first step with an empty cache) ----
 _unary = njit(cache=True, error_model="numpy")(scalar.unary)
 _binary = njit(cache=True, error_model="numpy")(scalar.binary)
 _combine = njit(cache=True)(scalar.combine)

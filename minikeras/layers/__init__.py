@@ -1,8 +1,19 @@
-"""Layers: the building blocks of models (``from minikeras.layers import Dense``)."""
+"""Layers: the building blocks of models (``from minikeras.layers import Dense``).
+
+``base.py`` is what every layer is (``Layer``, ``InputSpec``, how calls become graph
+nodes); ``core.py`` the core layers (Input, Dense, Activation, Dropout, Flatten, ...);
+``embedding.py`` Embedding; ``lambda_layer.py`` Lambda and how its function is saved;
+``merge.py`` Add, Concatenate and the other merges; ``rnn/`` the recurrent
+cells and layers; ``convolutional.py``, ``convolutional_transpose.py``, ``separable.py``,
+``pooling.py``, ``reshaping.py`` the convolution, pooling, padding, cropping and
+upsampling layers. ``get(name)`` finds a class by name and ``serialize(layer)``
+describes a layer as plain data (for saving models).
+"""
 from minikeras.layers import (
     convolutional,
     convolutional_transpose,
     core,
+    embedding,
     lambda_layer,
     merge,
     pooling,
@@ -33,7 +44,6 @@ from minikeras.layers.core import (  # noqa: F401
     Activation,
     Dense,
     Dropout,
-    Embedding,
     Flatten,
     Input,
     InputLayer,
@@ -42,6 +52,7 @@ from minikeras.layers.core import (  # noqa: F401
     RepeatVector,
     Reshape,
 )
+from minikeras.layers.embedding import Embedding  # noqa: F401
 from minikeras.layers.lambda_layer import Lambda  # noqa: F401
 from minikeras.layers.merge import (  # noqa: F401
     Add,
@@ -117,8 +128,8 @@ from minikeras.layers.separable import (  # noqa: F401
     SeparableConvolution2D,
 )
 
-_MODULES = (core, lambda_layer, merge, rnn, convolutional, convolutional_transpose, separable,
-            pooling, reshaping)
+_MODULES = (core, embedding, lambda_layer, merge, rnn, convolutional,
+            convolutional_transpose, separable, pooling, reshaping)
 
 
 def get(name: str):

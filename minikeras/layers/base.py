@@ -32,13 +32,14 @@ from __future__ import annotations
 
 import inspect
 import itertools
+import warnings
 from collections import defaultdict
 
 import numpy as np
 
 from minikeras import backend as K
-from minikeras import config, initializers, regularizers
-from minikeras.layers import budget
+from minikeras import config, constraints, initializers, regularizers
+from minikeras.layers import budget, mask_rule
 from minikeras.ops import identity
 from minikeras.tensor import Constant, Origin, Tensor, Variable, format_shape
 from minikeras.utils.naming import to_snake_case
@@ -129,6 +130,23 @@ class Node:
 class Layer:
     """Base class of all layers. See the module docstring for how to write one.
 
+    Args:
+        name: the layer's name (default: made from the class name, ``dense_1``, ...).
+        trainable: whether training changes its weights, defaults to True.
+        dtype: the dtype of its weights and computations, defaults to floatx.
+        input_shape: the shape of one sample (no batch axis), for a model's first layer.
+        batch_size: with ``input_shape``, a fixed batch size.
+        batch_input_shape: the full input shape, batch axis included.
+        input_dim: Keras 2 for ``input_shape=(input_dim,)``.
+
+    Input shape:
+        What the subclass's ``call`` takes (checked against ``input_spec``, if set).
+
+    Output shape:
+        What ``call`` returns (``compute_output_shape`` works it out).
+
+    Example:
+
     >>> import numpy as np
     >>> class Double(Layer):
     ...     def call(self, inputs):
@@ -153,6 +171,7 @@ class Layer:
         self.built = False
         self.input_spec: InputSpec | None = None
         self.supports_masking = False
+        self._drops_masks = mask_rule.drops_masks()  # made from a Keras 3 file: its rule
         self._own_weights: list[Variable] = []
         self._layers: list[Layer] = []
         self._inbound_nodes: list[Node] = []
@@ -219,7 +238,7 @@ class Layer:
         var = K.variable(init(shape, dtype=dtype), dtype=dtype,
                          name=f"{self.name}/{name or 'weight_' + str(len(self._own_weights))}")
         var.trainable = trainable
-        var.constraint = constraint
+        var.constraint = constraints.get(constraint)
         var.regularizer = regularizers.get(regularizer)
         self._own_weights.append(var)
         return var
@@ -313,7 +332,13 @@ class Layer:
             if problem:
                 raise ValueError(f'Input {i} of layer "{self.name}" is incompatible with the '
                                  f"layer: {problem}, but received input with shape "
-                                 f"{format_shape(x.shape)}\n  at {Origin.capture()}")
+                                 f"{format_shape(x.shape)}{self._input_mismatch_note()}"
+                                 f"\n  at {Origin.capture()}")
+
+    def _input_mismatch_note(self) -> str:
+        """More to say when an input does not fit ``input_spec`` (convolutions: the shapes
+        of the weights it was built for). Nothing by default."""
+        return ""
 
     def _symbolic_call(self, inputs, kwargs, training):
         self._maybe_build(inputs)
@@ -324,6 +349,13 @@ class Layer:
         masks = kwargs.get("mask") if kwargs.get("mask") is not None else \
             nest_map(lambda t: getattr(t, "_keras_mask", None), inputs)
         has_mask = any(m is not None for m in nest_flatten(masks))
+        if has_mask and not (self.supports_masking or self._call_takes_mask) and \
+                self._drops_masks:
+            warnings.warn(f'Layer "{self.name}" ({type(self).__name__}) was passed an input '
+                          f"with a mask attached to it, but does not support masking and "
+                          f"will therefore destroy the mask information (Keras 3's rule, "
+                          f"for a model read from a file)", stacklevel=3)
+            masks, has_mask = None, False
         if has_mask and not (self.supports_masking or self._call_takes_mask):
             raise TypeError(
                 f'Layer "{self.name}" ({type(self).__name__}) does not support masking, but '

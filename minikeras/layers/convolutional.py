@@ -139,6 +139,12 @@ class BaseConv(ImageLayer):
         """Later calls must bring as many channels as the weights were built for."""
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={self.channel_axis: channels})
 
+    def _input_mismatch_note(self) -> str:
+        shapes = ", ".join(f"{w.name.split('/')[-1]} {format_shape(w.shape)}"
+                           for w in self.weights)
+        return f"; its weights were built for the input it was first called on: {shapes}" if shapes \
+            else ""
+
     def _finish(self, outputs):
         """Add the bias along the channels axis, then the activation."""
         if self.bias is not None:

@@ -1,5 +1,5 @@
 """Core layers: Input, Dense, Activation, Dropout, Flatten, Reshape, Permute,
-RepeatVector, Masking and Embedding (Lambda has a file of its own, lambda_layer.py).
+RepeatVector and Masking (Embedding and Lambda have files of their own).
 
 The seed's MNIST model is built from three of them:
 
@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from minikeras import activations, config, initializers, ops, regularizers
+from minikeras import activations, config, constraints, initializers, ops, regularizers
 from minikeras import backend as K
 from minikeras.layers.base import InputSpec, Layer, Node
 from minikeras.tensor import Origin, format_shape
@@ -25,6 +25,26 @@ from minikeras.tensor import Origin, format_shape
 
 class InputLayer(Layer):
     """The entry point of a model: holds the placeholder that data is fed to.
+
+    Usually made by ``Input(...)``; a Sequential model makes one from its first layer's
+    ``input_shape``.
+
+    Args:
+        shape: the shape of one sample, without the batch axis, e.g. ``(784,)``.
+        batch_size: a fixed batch size, or None (any).
+        dtype: the dtype of the data fed, defaults to floatx ('float32').
+        name: the layer's (and the placeholder's) name.
+        batch_shape: the full shape, batch axis included, instead of ``shape``.
+        input_shape, batch_input_shape: Keras 2 spellings of ``shape`` and
+            ``batch_shape``.
+
+    Input shape:
+        None: data is fed to it when the model runs.
+
+    Output shape:
+        ``batch_shape``, e.g. ``(None, 784)``.
+
+    Example:
 
     >>> layer = InputLayer(shape=(784,))
     >>> layer.output.shape
@@ -55,6 +75,18 @@ class InputLayer(Layer):
 def Input(shape=None, batch_size=None, name=None, dtype=None, batch_shape=None):
     """A symbolic input tensor for a functional model (Keras's ``keras.Input``).
 
+    Args:
+        shape: the shape of one sample, without the batch axis, e.g. ``(28, 28)``.
+        batch_size: a fixed batch size, or None (any).
+        name: the name of its InputLayer.
+        dtype: the dtype of the data it will be fed, defaults to floatx.
+        batch_shape: the full shape, batch axis included, instead of ``shape``.
+
+    Returns:
+        The placeholder tensor of a new ``InputLayer``, of shape ``(batch_size, *shape)``.
+
+    Example:
+
     >>> x = Input(shape=(28, 28))
     >>> x.shape
     (None, 28, 28)
@@ -70,7 +102,28 @@ class Dense(Layer):
     kernel has shape (input_dim, units), as in Keras, so weights move between the two
     unchanged. Inputs of order > 2 are multiplied along their last axis.
 
-    Input shape: (batch, ..., input_dim). Output shape: (batch, ..., units).
+    Args:
+        units: a positive integer, the size of the output's last axis.
+        activation: an activation's name or function (default: none, linear).
+        use_bias: whether to add a bias vector, defaults to True.
+        kernel_initializer: how the kernel starts, defaults to 'glorot_uniform'.
+        bias_initializer: how the bias starts, defaults to 'zeros'.
+        kernel_regularizer, bias_regularizer: penalties on the weights added to the loss
+            (e.g. ``regularizers.L2(0.01)``), default None.
+        activity_regularizer: a penalty on the layer's output, default None.
+        kernel_constraint, bias_constraint: what the weights must satisfy after every
+            update (e.g. ``'max_norm'``, ``constraints.NonNeg()``), default None.
+        **kwargs: the base layer's arguments (``name``, ``dtype``, ``trainable``,
+            ``input_shape``, ``input_dim``).
+
+    Input shape:
+        N-D tensor with shape ``(batch_size, ..., input_dim)``, usually
+        ``(batch_size, input_dim)``.
+
+    Output shape:
+        N-D tensor with shape ``(batch_size, ..., units)``.
+
+    Example:
 
     >>> import numpy as np
     >>> layer = Dense(2, kernel_initializer='ones', bias_initializer='zeros')
@@ -90,11 +143,11 @@ class Dense(Layer):
         self.use_bias = use_bias
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = _regularizer(kernel_regularizer)
-        self.bias_regularizer = _regularizer(bias_regularizer)
-        self.activity_regularizer = _regularizer(activity_regularizer)
-        self.kernel_constraint = kernel_constraint
-        self.bias_constraint = bias_constraint
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self.input_spec = InputSpec(min_ndim=2)
         self.supports_masking = True  # per timestep: a mask passes through (Keras 3)
 
@@ -128,14 +181,27 @@ class Dense(Layer):
                 "use_bias": self.use_bias,
                 "kernel_initializer": initializers.serialize(self.kernel_initializer),
                 "bias_initializer": initializers.serialize(self.bias_initializer),
-                "kernel_regularizer": _serialize_regularizer(self.kernel_regularizer),
-                "bias_regularizer": _serialize_regularizer(self.bias_regularizer),
-                "activity_regularizer": _serialize_regularizer(self.activity_regularizer),
-                "kernel_constraint": None, "bias_constraint": None}
+                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+                "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+                "kernel_constraint": constraints.serialize(self.kernel_constraint),
+                "bias_constraint": constraints.serialize(self.bias_constraint)}
 
 
 class Activation(Layer):
     """Applies an activation function: ``Activation('tanh')``.
+
+    Args:
+        activation: an activation's name ('tanh', 'relu', 'softmax', ...) or a function.
+        **kwargs: the base layer's arguments (``name``, ``dtype``, ...).
+
+    Input shape:
+        Any shape.
+
+    Output shape:
+        The same shape as the input.
+
+    Example:
 
     >>> import numpy as np
     >>> Activation('relu')(np.array([[-1.0, 2.0]]))
@@ -157,6 +223,22 @@ class Activation(Layer):
 class Dropout(Layer):
     """While training, zeroes a random fraction ``rate`` of its inputs and scales the rest
     by 1 / (1 - rate); at test time it passes inputs through unchanged.
+
+    Args:
+        rate: a float in [0, 1), the fraction of the inputs to drop.
+        noise_shape: not supported yet (an error); Keras uses it to share a mask across
+            axes.
+        seed: a seed for this layer's own random stream (default: the global one,
+            ``minikeras.set_seed``).
+        **kwargs: the base layer's arguments.
+
+    Input shape:
+        Any shape.
+
+    Output shape:
+        The same shape as the input.
+
+    Example:
 
     >>> import numpy as np
     >>> Dropout(0.5)(np.ones((1, 4)))              # not training: unchanged
@@ -192,6 +274,20 @@ class Flatten(Layer):
     """(batch, d1, d2, ...) -> (batch, d1 * d2 * ...). With channels_first data the
     channels axis is moved last first, so the flattened order does not depend on it.
 
+    Args:
+        data_format: 'channels_last' or 'channels_first' (Keras 1's 'tf' and 'th' work
+            too); defaults to the configured image data format.
+        **kwargs: the base layer's arguments.
+
+    Input shape:
+        N-D tensor with shape ``(batch_size, ...)``; a 1-D input becomes
+        ``(batch_size, 1)``.
+
+    Output shape:
+        2-D tensor with shape ``(batch_size, product of the other sizes)``.
+
+    Example:
+
     >>> import numpy as np
     >>> Flatten()(np.zeros((2, 28, 28))).shape
     (2, 784)
@@ -216,7 +312,18 @@ class Flatten(Layer):
 class Reshape(Layer):
     """Reshape each sample: ``Reshape((28, 28))`` turns (batch, 784) into (batch, 28, 28).
 
-    One size may be -1: it is worked out from the others.
+    Args:
+        target_shape: the new shape of one sample (no batch axis). One size may be -1:
+            it is worked out from the others.
+        **kwargs: the base layer's arguments.
+
+    Input shape:
+        Any shape whose sample size (all axes but the batch) matches ``target_shape``'s.
+
+    Output shape:
+        ``(batch_size, *target_shape)``.
+
+    Example:
 
     >>> import numpy as np
     >>> Reshape((2, -1))(np.zeros((3, 6))).shape
@@ -251,6 +358,19 @@ class Reshape(Layer):
 class Permute(Layer):
     """Permute the axes of each sample; ``dims`` counts from 1 (the batch axis stays).
 
+    Args:
+        dims: a permutation of 1..n, e.g. ``(2, 1)`` swaps the two axes of a sample.
+        **kwargs: the base layer's arguments.
+
+    Input shape:
+        ``(batch_size, d1, ..., dn)``.
+
+    Output shape:
+        The sample's axes in the order ``dims`` gives: ``(2, 1)`` turns
+        ``(batch_size, d1, d2)`` into ``(batch_size, d2, d1)``.
+
+    Example:
+
     >>> import numpy as np
     >>> Permute((2, 1))(np.zeros((4, 10, 64))).shape
     (4, 64, 10)
@@ -272,6 +392,18 @@ class Permute(Layer):
 
 class RepeatVector(Layer):
     """Repeat each sample vector n times: (batch, features) -> (batch, n, features).
+
+    Args:
+        n: how many times to repeat.
+        **kwargs: the base layer's arguments.
+
+    Input shape:
+        2-D tensor with shape ``(batch_size, features)``.
+
+    Output shape:
+        3-D tensor with shape ``(batch_size, n, features)``.
+
+    Example:
 
     >>> import numpy as np
     >>> RepeatVector(3)(np.array([[1.0, 2.0]]))
@@ -295,8 +427,21 @@ class RepeatVector(Layer):
 class Masking(Layer):
     """Marks timesteps whose features all equal ``mask_value`` as padding, and zeroes them.
 
-    Input (batch, timesteps, features); the mask (batch, timesteps) travels with the output
-    to layers that support masking (recurrent layers skip masked steps).
+    The mask (batch, timesteps) travels with the output to layers that support masking
+    (recurrent layers skip masked steps).
+
+    Args:
+        mask_value: the value that marks padding, defaults to 0.0.
+        **kwargs: the base layer's arguments.
+
+    Input shape:
+        ``(batch_size, timesteps, features)``.
+
+    Output shape:
+        The same shape as the input (padding zeroed), with a mask of shape
+        ``(batch_size, timesteps)``.
+
+    Example:
 
     >>> import numpy as np
     >>> Masking(0.0)(np.array([[[1.0], [0.0]]]))[..., 0]
@@ -320,59 +465,3 @@ class Masking(Layer):
 
     def get_config(self) -> dict:
         return {**super().get_config(), "mask_value": self.mask_value}
-
-
-class Embedding(Layer):
-    """Turns integer ids into dense vectors: row ``i`` of an (input_dim, output_dim) table.
-
-    With ``mask_zero=True``, id 0 is padding: the output carries a mask that is False there.
-
-    >>> import numpy as np
-    >>> emb = Embedding(10, 3, embeddings_initializer='ones')
-    >>> emb(np.array([[1, 2]])).shape
-    (1, 2, 3)
-    """
-
-    def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
-                 embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False,
-                 input_length=None, **kwargs):
-        if input_length is not None and "input_shape" not in kwargs:
-            kwargs["input_shape"] = (input_length,)  # Keras 2
-        super().__init__(**kwargs)
-        self.input_dim, self.output_dim = int(input_dim), int(output_dim)
-        self.embeddings_initializer = initializers.get(embeddings_initializer)
-        self.embeddings_regularizer = _regularizer(embeddings_regularizer)
-        self.embeddings_constraint = embeddings_constraint
-        self.mask_zero = bool(mask_zero)
-        self.supports_masking = self.mask_zero
-
-    def build(self, input_shape):
-        self.embeddings = self.add_weight("embeddings", (self.input_dim, self.output_dim),
-                                          self.embeddings_initializer,
-                                          self.embeddings_regularizer,
-                                          constraint=self.embeddings_constraint)
-
-    def call(self, inputs):
-        if np.dtype(inputs.dtype).kind not in "iu":
-            inputs = ops.cast(inputs, "int64")
-        inputs = ops.check_ids(inputs, self.input_dim, f'layer "{self.name}" (Embedding, '
-                               f"input_dim={self.input_dim})")
-        return ops.gather(self.embeddings, inputs)
-
-    def compute_mask(self, inputs, mask=None):
-        return ops.not_equal(inputs, 0) if self.mask_zero else None
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), "input_dim": self.input_dim,
-                "output_dim": self.output_dim,
-                "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
-                "embeddings_regularizer": _serialize_regularizer(self.embeddings_regularizer),
-                "mask_zero": self.mask_zero}
-
-
-def _regularizer(identifier):
-    return regularizers.get(identifier)
-
-
-def _serialize_regularizer(reg):
-    return regularizers.serialize(reg)

@@ -30,6 +30,21 @@ class Lambda(Layer):
     A saved Lambda stores the function's source code; loading it runs that code, so
     ``load_model`` only does so with ``safe_mode=False``.
 
+    Args:
+        function: a function of the input tensor(s), built from ``K`` or ``ops``.
+        output_shape: kept in the config for Keras; minikeras works shapes out itself.
+        mask: a mask for the output, or a function ``mask(inputs, input_mask)``.
+        arguments: keyword arguments passed to ``function``.
+        **kwargs: the base layer's arguments (``name``, ``input_shape``, ...).
+
+    Input shape:
+        Whatever ``function`` takes.
+
+    Output shape:
+        Whatever ``function`` returns.
+
+    Example:
+
     >>> import numpy as np
     >>> Lambda(lambda x: x * 2)(np.array([1.0, 2.0]))
     Array([2., 4.], dtype=float32)

@@ -66,6 +66,17 @@ class Merge(Layer):
 class Add(Merge):
     """Elementwise sum of the inputs.
 
+    Args:
+        **kwargs: the base layer's arguments (``name``, ``dtype``, ...).
+
+    Input shape:
+        A list of at least 2 tensors whose shapes broadcast together (usually all the same).
+
+    Output shape:
+        Their broadcast shape.
+
+    Example:
+
     >>> import numpy as np
     >>> Add()([np.array([1.0, 2.0]), np.array([10.0, 20.0])])
     Array([11., 22.], dtype=float32)
@@ -78,6 +89,17 @@ class Add(Merge):
 
 class Subtract(Merge):
     """inputs[0] - inputs[1] (exactly two inputs).
+
+    Args:
+        **kwargs: the base layer's arguments (``name``, ``dtype``, ...).
+
+    Input shape:
+        A list of 2 tensors whose shapes broadcast together (usually all the same).
+
+    Output shape:
+        Their broadcast shape.
+
+    Example:
 
     >>> import numpy as np
     >>> Subtract()([np.array([5.0]), np.array([2.0])])
@@ -94,6 +116,17 @@ class Subtract(Merge):
 class Multiply(Merge):
     """Elementwise product of the inputs.
 
+    Args:
+        **kwargs: the base layer's arguments (``name``, ``dtype``, ...).
+
+    Input shape:
+        A list of at least 2 tensors whose shapes broadcast together (usually all the same).
+
+    Output shape:
+        Their broadcast shape.
+
+    Example:
+
     >>> import numpy as np
     >>> Multiply()([np.array([2.0, 3.0]), np.array([4.0, 5.0])])
     Array([ 8., 15.], dtype=float32)
@@ -107,6 +140,17 @@ class Multiply(Merge):
 class Maximum(Merge):
     """Elementwise maximum of the inputs.
 
+    Args:
+        **kwargs: the base layer's arguments (``name``, ``dtype``, ...).
+
+    Input shape:
+        A list of at least 2 tensors whose shapes broadcast together (usually all the same).
+
+    Output shape:
+        Their broadcast shape.
+
+    Example:
+
     >>> import numpy as np
     >>> Maximum()([np.array([1.0, 9.0]), np.array([5.0, 2.0])])
     Array([5., 9.], dtype=float32)
@@ -117,6 +161,17 @@ class Maximum(Merge):
 
 class Minimum(Merge):
     """Elementwise minimum of the inputs.
+
+    Args:
+        **kwargs: the base layer's arguments (``name``, ``dtype``, ...).
+
+    Input shape:
+        A list of at least 2 tensors whose shapes broadcast together (usually all the same).
+
+    Output shape:
+        Their broadcast shape.
+
+    Example:
 
     >>> import numpy as np
     >>> Minimum()([np.array([1.0, 9.0]), np.array([5.0, 2.0])])
@@ -129,6 +184,17 @@ class Minimum(Merge):
 class Average(Merge):
     """Elementwise mean of the inputs.
 
+    Args:
+        **kwargs: the base layer's arguments (``name``, ``dtype``, ...).
+
+    Input shape:
+        A list of at least 2 tensors whose shapes broadcast together (usually all the same).
+
+    Output shape:
+        Their broadcast shape.
+
+    Example:
+
     >>> import numpy as np
     >>> Average()([np.array([1.0, 3.0]), np.array([3.0, 5.0])])
     Array([2., 4.], dtype=float32)
@@ -140,6 +206,18 @@ class Average(Merge):
 
 class Concatenate(Merge):
     """Join the inputs along ``axis`` (default: the last, the features).
+
+    Args:
+        axis: the axis to join along, defaults to -1.
+        **kwargs: the base layer's arguments (``name``, ``dtype``, ...).
+
+    Input shape:
+        A list of at least 2 tensors with the same shape except along ``axis``.
+
+    Output shape:
+        That shape, with the sizes along ``axis`` added up.
+
+    Example:
 
     >>> import numpy as np
     >>> Concatenate(axis=0)([np.array([1.0]), np.array([2.0, 3.0])])

@@ -76,7 +76,9 @@ class ZeroPadding1D(ZeroPadding):
 
     Args:
         padding: an int (both ends) or (start, end) (default 1).
-        data_format: 'channels_last' or 'channels_first' (None: the config's).
+        data_format: 'channels_last' or 'channels_first' (None: the config's). Keras 3.15
+            added it; before, 1-D padding was always channels last, so the config leaves
+            it out then (and files still open in Keras 3.0).
 
     Input shape: (batch, steps, channels). Output shape: (batch, padded_steps, channels).
 
@@ -86,6 +88,12 @@ class ZeroPadding1D(ZeroPadding):
     """
 
     rank = 1
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        if self.data_format == "channels_last":
+            del config["data_format"]
+        return config
 
 
 class ZeroPadding2D(ZeroPadding):

@@ -25,6 +25,7 @@ from __future__ import annotations
 import warnings
 
 from minikeras.layers.budget import weight_budget
+from minikeras.layers.mask_rule import keras3_mask_rule
 from minikeras.models.keras_files.from_config import Reader
 from minikeras.models.keras_files.weights import ArchiveWeights, check_metadata
 from minikeras.models.model import serialize  # noqa: F401 (the docstring's example)
@@ -61,7 +62,8 @@ def load_model(filepath, custom_objects=None, compile: bool = True,
         try:
             reader = Reader(archive.path, custom_objects, safe_mode,
                             minikeras_v1=str(config.get("module", "")).startswith("minikeras"))
-            with weight_budget(weights.total, reader.error):
+            # the file's model was built under Keras 3's mask rule (see layers/mask_rule.py)
+            with weight_budget(weights.total, reader.error), keras3_mask_rule():
                 model = _guarded(archive.path, "rebuilt from config.json",
                                  lambda: reader.model(config))
             if compile and config.get("compile_config"):

@@ -60,8 +60,13 @@ class Trainer:
             warnings.warn("compile(class_mode=...) is a Keras 1 argument and has no effect "
                           "(the loss decides how classes are treated)", DeprecationWarning,
                           stacklevel=2)
-        for legacy in ("sample_weight_mode", "run_eagerly", "jit_compile", "steps_per_execution"):
-            kwargs.pop(legacy, None)
+        steps_per_execution = kwargs.pop("steps_per_execution", 1)
+        _not_supported("compile", weighted_metrics=weighted_metrics or None,
+                       sample_weight_mode=kwargs.pop("sample_weight_mode", None),
+                       run_eagerly=kwargs.pop("run_eagerly", None) or None,
+                       steps_per_execution=None if steps_per_execution in (None, 1)
+                       else steps_per_execution)
+        kwargs.pop("jit_compile", None)  # minikeras compiles every graph (and Numba kernels)
         if kwargs:
             raise TypeError(f"compile got unexpected keyword argument(s): {sorted(kwargs)}")
         if loss is None:
@@ -247,11 +252,8 @@ class Trainer:
         where = Origin.capture()
         if nb_epoch is not None:  # Keras 1
             epochs = nb_epoch
-        if class_weight is not None or sample_weight is not None:
-            raise NotImplementedError("class_weight and sample_weight are not supported yet")
-        if steps_per_epoch is not None or validation_steps is not None:
-            raise NotImplementedError("steps_per_epoch and validation_steps are not supported "
-                                      "yet: an epoch is one pass over x")
+        _not_supported("fit", class_weight=class_weight, sample_weight=sample_weight,
+                       steps_per_epoch=steps_per_epoch, validation_steps=validation_steps)
         if y is None:
             raise ValueError(f"fit needs targets y\n  at {where}")
         batch_size = 32 if batch_size is None else whole_number(batch_size, "batch_size", where)
@@ -332,6 +334,8 @@ class Trainer:
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False):
         """The loss (and metrics) on (x, y): a scalar without metrics, else a list."""
+        _not_supported("evaluate", sample_weight=sample_weight, steps=steps,
+                       callbacks=callbacks)
         self._require_compiled("evaluating it")
         where = Origin.capture()
         batch_size = 32 if batch_size is None else whole_number(batch_size, "batch_size", where)
@@ -351,6 +355,7 @@ class Trainer:
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """The model's outputs for x, computed batch by batch with dropout off."""
+        _not_supported("predict", steps=steps, callbacks=callbacks)
         where = Origin.capture()
         batch_size = 32 if batch_size is None else whole_number(batch_size, "batch_size", where)
         verbosity(verbose, where)
@@ -499,6 +504,17 @@ def _masked_mean(values, mask):
         return K.mean(values)
     keep = K.cast(mask, values.dtype)
     return K.sum(values * keep) / K.maximum(K.sum(keep), 1.0)
+
+
+def _not_supported(method: str, **given) -> None:
+    """Keras arguments minikeras accepts by name but does not implement: an error that
+    names them, rather than silently doing something else."""
+    used = [name for name, value in given.items() if value is not None]
+    if used:
+        raise NotImplementedError(f"{method}({', '.join(f'{n}=...' for n in used)}): "
+                                  f"{' and '.join(used)} {'is' if len(used) == 1 else 'are'} "
+                                  f"not supported by minikeras yet; leave "
+                                  f"{'it' if len(used) == 1 else 'them'} out")
 
 
 def _flat_names(metrics) -> list:

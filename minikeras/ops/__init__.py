@@ -1,6 +1,11 @@
 """The primitive op set (see ``core.py`` for what an op is) and the functions built on it.
 
-Data flows one way: layers -> ops -> kernels. Ops never touch arrays themselves.
+Data flows one way: layers -> ops -> kernels -> devices. Ops never touch arrays: an op
+is a shape rule and a backward rule, and its forward is the kernel of the same name,
+which ``minikeras.kernels`` picks for the device when a graph is compiled.
+
+One file per family: ``elementwise.py``, ``reductions.py``, ``shapes.py``, ``linalg.py``,
+``broadcast.py``, ``activations.py``, ``crossentropy.py``, ``random.py``.
 """
 from minikeras.ops.activations import (  # noqa: F401
     elu,

@@ -33,6 +33,7 @@ import numpy as np
 from minikeras import config
 from minikeras.ops.core import Op, ShapeError, Tensor, as_tensors, format_shape, is_float
 from minikeras.ops.shapes import reshape
+from minikeras.tensor import Origin
 
 PADDINGS = ("valid", "same", "causal")
 
@@ -207,14 +208,23 @@ _CONV_KERNEL_GRAD = Op("conv_kernel_grad", _kernel_grad_infer, _kernel_grad_grad
 
 
 # ---- the public functions ----
-def _attrs(rank, strides, padding, dilation_rate, groups, data_format) -> dict:
-    groups = int(groups)
-    if groups <= 0:
-        raise ValueError(f"groups must be a positive int, got {groups}")
-    return {"strides": as_tuple(strides, rank, "strides"),
-            "padding": as_padding(padding, rank),
-            "dilation": as_tuple(dilation_rate, rank, "dilation_rate"),
-            "groups": groups, "data_format": config.normalize_data_format(data_format)}
+def _attrs(op: str, rank, strides, padding, dilation_rate, groups, data_format) -> dict:
+    """The op's attributes in one form, or a ValueError naming the op and your line."""
+    try:
+        groups = int(groups)
+        if groups <= 0:
+            raise ValueError(f"groups must be a positive int, got {groups}")
+        return {"strides": as_tuple(strides, rank, "strides"),
+                "padding": as_padding(padding, rank),
+                "dilation": as_tuple(dilation_rate, rank, "dilation_rate"),
+                "groups": groups, "data_format": config.normalize_data_format(data_format)}
+    except ValueError as error:
+        raise argument_error(op, error) from None
+
+
+def argument_error(op: str, error: ValueError) -> ValueError:
+    """``error`` said by ``op``, at the learner's line."""
+    return ValueError(f"{op}: {error}\n  at {Origin.capture()}")
 
 
 def conv(x, kernel, strides=1, padding="valid", dilation_rate=1, groups=1,
@@ -226,10 +236,15 @@ def conv(x, kernel, strides=1, padding="valid", dilation_rate=1, groups=1,
     ``padding``: 'valid' (none), 'same' (``ceil(n / stride)`` outputs, an odd extra cell
     of padding at the end), 'causal' (all padding before: 1-D sequences), or explicit
     (before, after) pairs, one per spatial axis.
+
+    >>> import minikeras.backend as K
+    >>> x = K.placeholder(shape=(None, 28, 28, 1))
+    >>> conv(x, K.zeros((3, 3, 1, 32))).shape, conv(x, K.zeros((3, 3, 1, 32)), 2, "same").shape
+    ((None, 26, 26, 32), (None, 14, 14, 32))
     """
     x, kernel = as_tensors(x, kernel)
-    return _CONV(x, kernel, **_attrs(x.ndim - 2, strides, padding, dilation_rate, groups,
-                                     data_format))
+    return _CONV(x, kernel, **_attrs("conv", x.ndim - 2, strides, padding, dilation_rate,
+                                     groups, data_format))
 
 
 def conv_transpose(x, kernel, output_size, strides=1, padding="valid", dilation_rate=1,
@@ -246,7 +261,7 @@ def conv_transpose(x, kernel, output_size, strides=1, padding="valid", dilation_
     (None, 11, 11, 4)
     """
     x, kernel = as_tensors(x, kernel)
-    attrs = _attrs(x.ndim - 2, strides, padding, dilation_rate, groups, data_format)
+    attrs = _attrs("conv_transpose", x.ndim - 2, strides, padding, dilation_rate, groups, data_format)
     size = tuple(None if n is None else int(n) for n in output_size)
     return _CONV_TRANSPOSE(x, kernel, output_size=size, **attrs)
 
@@ -256,7 +271,7 @@ def conv_kernel_grad(x, g, kernel_size, strides=1, padding="valid", dilation_rat
     """The gradient of ``sum(conv(x, w) * g)`` with respect to ``w`` (whose spatial size is
     ``kernel_size``): for each kernel offset, the input window times ``g``, summed."""
     x, g = as_tensors(x, g)
-    attrs = _attrs(x.ndim - 2, strides, padding, dilation_rate, groups, data_format)
+    attrs = _attrs("conv_kernel_grad", x.ndim - 2, strides, padding, dilation_rate, groups, data_format)
     return _CONV_KERNEL_GRAD(x, g, kernel_size=as_tuple(kernel_size, x.ndim - 2,
                                                         "kernel_size"), **attrs)
 

@@ -25,6 +25,7 @@ from minikeras import config
 from minikeras.ops.convolution import (
     _check_images,
     _dtype,
+    argument_error,
     as_padding,
     as_tuple,
     image_shape,
@@ -68,42 +69,53 @@ _AVG_POOL_GRAD = Op("avg_pool_grad", _like_second,
                     lambda y, h: [_AVG_POOL(h, **y.attrs), None])
 
 
-def _attrs(x: Tensor, pool_size, strides, padding, data_format) -> dict:
+def _attrs(op: str, x: Tensor, pool_size, strides, padding, data_format) -> dict:
+    """The op's attributes in one form, or a ValueError naming the op and your line."""
     rank = x.ndim - 2
-    pool_size = as_tuple(pool_size, rank, "pool_size")
-    strides = pool_size if strides is None else as_tuple(strides, rank, "strides")
-    padding = as_padding(padding, rank)
-    if padding == "causal":
-        raise ValueError("pooling takes padding 'valid' or 'same', not 'causal'")
-    return {"pool_size": pool_size, "strides": strides, "padding": padding,
-            "data_format": config.normalize_data_format(data_format)}
+    try:
+        pool_size = as_tuple(pool_size, rank, "pool_size")
+        strides = pool_size if strides is None else as_tuple(strides, rank, "strides")
+        padding = as_padding(padding, rank)
+        if padding == "causal":
+            raise ValueError("pooling takes padding 'valid' or 'same', not 'causal'")
+        return {"pool_size": pool_size, "strides": strides, "padding": padding,
+                "data_format": config.normalize_data_format(data_format)}
+    except ValueError as error:
+        raise argument_error(op, error) from None
 
 
 def max_pool(x, pool_size, strides=None, padding="valid", data_format=None) -> Tensor:
-    """The largest value of each window; ``strides=None`` means ``strides = pool_size``."""
+    """The largest value of each window; ``strides=None`` means ``strides = pool_size``.
+
+    >>> import numpy as np, minikeras.backend as K
+    >>> x = np.arange(16.0).reshape(1, 4, 4, 1)
+    >>> K.eval(max_pool(x, (2, 2)))[0, :, :, 0]
+    array([[ 5.,  7.],
+           [13., 15.]])
+    """
     (x,) = as_tensors(x)
-    return _MAX_POOL(x, **_attrs(x, pool_size, strides, padding, data_format))
+    return _MAX_POOL(x, **_attrs("max_pool", x, pool_size, strides, padding, data_format))
 
 
 def avg_pool(x, pool_size, strides=None, padding="valid", data_format=None) -> Tensor:
     """The mean of each window over its real cells (padding is not counted)."""
     (x,) = as_tensors(x)
-    return _AVG_POOL(x, **_attrs(x, pool_size, strides, padding, data_format))
+    return _AVG_POOL(x, **_attrs("avg_pool", x, pool_size, strides, padding, data_format))
 
 
 def max_pool_grad(x, g, pool_size, strides=None, padding="valid", data_format=None) -> Tensor:
     """Each window's gradient ``g`` sent to the cell of ``x`` that won the window."""
     x, g = as_tensors(x, g)
-    return _MAX_POOL_GRAD(x, g, **_attrs(x, pool_size, strides, padding, data_format))
+    return _MAX_POOL_GRAD(x, g, **_attrs("max_pool_grad", x, pool_size, strides, padding, data_format))
 
 
 def max_pool_gather(x, h, pool_size, strides=None, padding="valid", data_format=None) -> Tensor:
     """For each window of ``x``, the value of ``h`` at the cell that won it."""
     x, h = as_tensors(x, h)
-    return _MAX_POOL_GATHER(x, h, **_attrs(x, pool_size, strides, padding, data_format))
+    return _MAX_POOL_GATHER(x, h, **_attrs("max_pool_gather", x, pool_size, strides, padding, data_format))
 
 
 def avg_pool_grad(g, like, pool_size, strides=None, padding="valid", data_format=None) -> Tensor:
     """Each window's gradient ``g`` shared equally by its real cells; shaped like ``like``."""
     g, like = as_tensors(g, like)
-    return _AVG_POOL_GRAD(g, like, **_attrs(like, pool_size, strides, padding, data_format))
+    return _AVG_POOL_GRAD(g, like, **_attrs("avg_pool_grad", like, pool_size, strides, padding, data_format))

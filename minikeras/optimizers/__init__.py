@@ -23,6 +23,12 @@ The Keras 2 arguments ``lr=`` (the learning rate) and ``decay=`` (time decay,
 ``lr / (1 + decay * iterations)``) are accepted too. In the formulas, ``g`` is the
 gradient (after clipping), ``t = iterations + 1`` counts steps from 1, and a variable
 with a ``_t`` is its new value.
+
+Each rule has a file of its own (``sgd.py``, ``adam.py``, ...; ``base.py`` holds what
+they share). Where a device has a kernel that does a whole step in one pass (SGD with
+momentum, Adam, RMSprop), the rule also *declares* it: it returns one
+``updates.FusedUpdate`` that carries its plain pairs, and the compiler decides which of
+the two runs (``MINIKERAS_FUSE=0``: always the pairs; the numbers are the same).
 """
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""Helpers for preparing data, like ``keras.utils``.
+"""Helpers, like ``keras.utils``: ``to_categorical`` (``np_utils.py``), the progress bar
+(``progbar.py``), the one atomic file write (``io.py``) and Keras's snake_case names
+(``naming.py``).
 
 >>> from minikeras.utils import to_categorical
 >>> to_categorical([0, 2])

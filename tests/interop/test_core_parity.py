@@ -100,3 +100,16 @@ def test_losses(name):
                                               mk.backend.constant(y_pred)))
     want = keras.ops.convert_to_numpy(keras.losses.get(name)(y_true, y_pred))
     assert_close(got, want)
+
+
+@pytest.mark.parametrize("name, args", [("MaxNorm", {"max_value": 1.5, "axis": 0}),
+                                        ("NonNeg", {}), ("UnitNorm", {"axis": 1}),
+                                        ("MinMaxNorm", {"min_value": 0.5, "max_value": 1.5,
+                                                        "rate": 0.7, "axis": 0})])
+def test_constraints_match_keras(name, args):
+    w = rng.normal(size=(6, 4)).astype("float32")
+    ours = getattr(mk.constraints, name)(**args)(w.copy())
+    theirs = keras.ops.convert_to_numpy(getattr(keras.constraints, name)(**args)(w.copy()))
+    assert_close(ours, theirs)
+    assert getattr(mk.constraints, name)(**args).get_config() == \
+        getattr(keras.constraints, name)(**args).get_config()

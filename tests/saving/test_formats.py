@@ -72,6 +72,27 @@ def test_a_table_entry_moves_a_layer_family_s_weights(monkeypatch):
             [(3, 2), (2,)]
 
 
+def test_built_in_layers_hold_the_sub_layers_their_table_entry_names():
+    """Keras's paths of a recurrent family's weights (cell, forward_layer/backward_layer,
+    cells, a wrapper's layer); a layer minikeras keeps in another attribute is not one
+    of them."""
+    from minikeras.layers import RNN, Bidirectional, GRUCell, LSTMCell, TimeDistributed
+    bidi = Bidirectional(LSTM(2))
+    model = Sequential([Input(shape=(4, 3)), bidi, Dense(2)])
+    bidi.helper = Dense(1)  # not Keras's: never a path
+    assert [p for p, _ in saveables(model)] == [
+        "", "layers/bidirectional", "layers/bidirectional/backward_layer",
+        "layers/bidirectional/backward_layer/cell", "layers/bidirectional/forward_layer",
+        "layers/bidirectional/forward_layer/cell", "layers/dense"]
+    stacked = Sequential([Input(shape=(4, 3)), RNN([LSTMCell(2), GRUCell(2)],
+                                                    return_sequences=True),
+                          TimeDistributed(Dense(2))])
+    assert [p for p, _ in saveables(stacked)][1:] == [
+        "layers/rnn", "layers/rnn/cell", "layers/rnn/cell/cells/lstm_cell",
+        "layers/rnn/cell/cells/gru_cell", "layers/time_distributed",
+        "layers/time_distributed/layer"]
+
+
 # ---------------------------------------------------------------- errors
 def test_file_from_a_newer_format_version_is_a_clear_error(tmp_path):
     small().save(tmp_path / "m.keras")

@@ -102,6 +102,13 @@ class Bidirectional(Layer):
             inputs = [inputs, *nest_flatten(initial_state)]
         return super().__call__(inputs, *args, **kwargs)
 
+    def keras_call_arguments(self, inputs) -> tuple:
+        """A call's inputs as Keras 3 passes them: the sequences, and the initial states
+        (forward layer's first) as ``initial_state``."""
+        if not isinstance(inputs, (list, tuple)):
+            return inputs, {}
+        return inputs[0], {"initial_state": list(inputs[1:])}
+
     def call(self, inputs, mask=None, training=None):
         x, states = (inputs[0], list(inputs[1:])) if isinstance(inputs, (list, tuple)) \
             else (inputs, [])

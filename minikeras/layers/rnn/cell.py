@@ -110,11 +110,14 @@ def layer_entry(layer) -> dict:
 
 
 def cell_from_config(entry: dict):
-    """A cell (or wrapped layer) rebuilt from its saved ``{"class_name", "config"}``.
+    """A cell (or wrapped layer) rebuilt from its saved ``{"class_name", "config"}``
+    (or the layer itself, when the reader of a file has made it).
 
     The class is found among the Layer classes Python knows by that name (minikeras's
     first), so a cell of your own comes back too once its class is defined.
     """
+    if not isinstance(entry, dict):  # made already (a file's reader makes sub-layers)
+        return entry
     name = entry["class_name"]
     found, stack = [], [Layer]
     while stack:

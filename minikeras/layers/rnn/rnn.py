@@ -67,9 +67,9 @@ def call_kwargs(cell, training=None, constants=None) -> dict:
 
 # What a layer like LSTM keeps for itself; every other argument goes to its cell.
 LAYER_ARGUMENTS = ("return_sequences", "return_state", "go_backwards", "stateful", "unroll",
-                   "zero_output_for_mask", "time_major", "activity_regularizer", "name",
-                   "trainable", "dtype", "input_shape", "input_dim", "batch_input_shape",
-                   "batch_size")
+                   "zero_output_for_mask", "time_major", "activity_regularizer",
+                   "num_constants", "name", "trainable", "dtype", "input_shape", "input_dim",
+                   "batch_input_shape", "batch_size")
 
 
 def split_arguments(kwargs: dict) -> tuple[dict, dict]:
@@ -103,6 +103,8 @@ class RNN(Layer):
         stateful: carry the final states of a batch over to the next (default False).
         unroll: build one copy of the step per timestep instead of a scan op.
         zero_output_for_mask: masked steps output zeros instead of the previous output.
+        num_constants: how many of the layer's extra inputs (after the initial states)
+            are constants; set by a call with ``constants=``, kept in configs (Keras 2).
 
     Call arguments: ``inputs`` (batch, time, ...); ``initial_state`` (a tensor or list,
     one per state); ``constants`` (tensors given to every step); ``mask`` (batch, time)
@@ -120,7 +122,7 @@ class RNN(Layer):
 
     def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False,
                  stateful=False, unroll=False, zero_output_for_mask=False, time_major=None,
-                 activity_regularizer=None, **kwargs):
+                 activity_regularizer=None, num_constants=0, **kwargs):
         if time_major:
             raise ValueError("time_major=True is not supported (Keras 3 removed it): give "
                              "batch-major (batch, time, features) inputs")
@@ -145,7 +147,7 @@ class RNN(Layer):
         self.input_spec = None
         self.states: list[Variable] | None = None   # the stateful layer's states
         self._state_updates: list = []
-        self._num_constants = 0
+        self._num_constants = int(num_constants or 0)
 
     @property
     def state_size(self) -> list[int]:
@@ -165,6 +167,18 @@ class RNN(Layer):
                                  f"inputs or as initial_state=, not both")
             inputs = [inputs, *extra]
         return super().__call__(inputs, *args, **kwargs)
+
+    def keras_call_arguments(self, inputs) -> tuple:
+        """A call's inputs as Keras 3 passes them (how a file records the call): the
+        sequences, with the initial states (and minikeras's constants) as keyword
+        arguments."""
+        x, initial, constants = self._split_inputs(inputs)
+        kwargs = {}
+        if initial:
+            kwargs["initial_state"] = list(initial)
+        if constants:
+            kwargs["constants"] = list(constants)
+        return x, kwargs
 
     def _split_inputs(self, inputs):
         """(sequences, initial states or None, constants)."""
@@ -348,8 +362,4 @@ class RNN(Layer):
     @classmethod
     def from_config(cls, config: dict):
         config = dict(config)
-        num_constants = config.pop("num_constants", 0)
-        cell = cell_from_config(config.pop("cell"))
-        layer = cls(cell, **config)
-        layer._num_constants = num_constants
-        return layer
+        return cls(cell_from_config(config.pop("cell")), **config)

@@ -3,8 +3,10 @@
 Read tolerantly, since every Keras release adds keys: a key the minikeras class does not
 take is dropped (with a warning when its value is set: the feature is then missing), both
 ``dtype`` forms are accepted (``"float32"`` and the ``DTypePolicy`` dict of Keras >= 3.4),
-``shared_object_id`` is ignored, and a functional model's ``inbound_nodes`` may be
-Keras 3's ``{"args", "kwargs"}`` form or Keras 2's list form. Nothing in the file is run:
+``shared_object_id`` is ignored, a functional model's ``inbound_nodes`` may be
+Keras 3's ``{"args", "kwargs"}`` form or Keras 2's list form, and a layer held by
+another (an RNN's ``cell``, a Bidirectional's ``layer``: the keys the layer table names)
+is read with the same tolerance, before its holder is made. Nothing in the file is run:
 classes are looked up by name among minikeras's layers (or ``custom_objects``), never
 imported from the module the file names, and a ``Lambda``'s function is only re-created
 with ``safe_mode=False``.
@@ -30,9 +32,16 @@ import warnings
 
 import numpy as np
 
+from minikeras import constraints, initializers, regularizers
 from minikeras.layers.lambda_layer import deserialize_function, lambda_namespace
 from minikeras.saving.errors import FileFormatError
-from minikeras.saving.names import MODEL_CLASSES, OBJECT_KEY_SUFFIXES, accepted_keys
+from minikeras.saving.names import (
+    KERAS30_CLASS_NAMES,
+    MODEL_CLASSES,
+    OBJECT_KEY_SUFFIXES,
+    accepted_keys,
+    layer_entry,
+)
 
 
 def _is_set(value) -> bool:
@@ -107,18 +116,15 @@ class Reader:
         kind = next((k for s, k in OBJECT_KEY_SUFFIXES.items() if key.endswith(s)), None)
         if kind is None or not isinstance(value, dict) or "class_name" not in value:
             return value
-        if kind == "constraint":
-            warnings.warn(f"{self.path}: {where}: minikeras has no constraints; "
-                          f"{key}={value['class_name']} is ignored (predictions are the "
-                          f"same, training is unconstrained)", stacklevel=4)
-            return None
-        from minikeras import initializers, regularizers
-        module = initializers if kind == "initializer" else regularizers
-        cls = getattr(module, value["class_name"], None)
+        module = {"initializer": initializers, "regularizer": regularizers,
+                  "constraint": constraints}[kind]
+        keras30 = {old: new for new, old in KERAS30_CLASS_NAMES.get(kind, {}).items()}
+        name = keras30.get(value["class_name"], value["class_name"])
+        cls = getattr(module, name, None)
         config = dict(value.get("config") or {})
         if isinstance(cls, type):
             config = self._tolerant(cls, config, f"{where}, {key}")
-        return {"class_name": value["class_name"], "config": config}
+        return {"class_name": name, "config": config}
 
     def _tolerant(self, cls, config: dict, where: str) -> dict:
         accepted = accepted_keys(cls)
@@ -144,12 +150,16 @@ class Reader:
         if not isinstance(raw, dict):
             raise self.error(f"layer {entry['class_name']!r}: its config must be a dict")
         where = f'layer "{raw.get("name")}" ({entry["class_name"]})'
+        sublayer_keys = self._sublayer_keys(cls)
         config = {}
         for key, value in raw.items():
             if key == "dtype":
                 value = _plain_dtype(value, where, self.path)
             elif key == "function" and entry["class_name"] == "Lambda":
                 value = self.function(value, where)
+            elif key in sublayer_keys and value is not None:  # an RNN's cell, a wrapper's
+                value = [self.layer(v) for v in value] if isinstance(value, list) \
+                    else self.layer(value)
             else:
                 value = self._object(key, value, where)
             config[key] = value
@@ -162,6 +172,15 @@ class Reader:
             raise
         except Exception as e:  # the layer's own check of its arguments
             raise self.error(f"{where} cannot be made from its config: {e}") from e
+
+    @staticmethod
+    def _sublayer_keys(layer_class) -> set[str]:
+        """The config keys of a built-in layer class that hold whole layers (read with
+        the same tolerance as the model's own layers)."""
+        entry = layer_entry(layer_class.__name__)
+        if entry is None or not layer_class.__module__.startswith("minikeras."):
+            return set()
+        return {key for key, _ in entry.config_layers}
 
     def _is_model_class(self, entry: dict) -> bool:
         from minikeras.models.model import Model

@@ -121,7 +121,11 @@ def model_layers(model) -> list:
 
 
 def _children(obj) -> Iterator[tuple[str, object]]:
-    """(attribute, layer or list of layers) held by ``obj``, in Keras's order."""
+    """(attribute, layer or list of layers) held by ``obj``, in Keras's order.
+
+    A built-in layer with an entry in the layer table holds exactly the sub-layers the
+    entry names (its other attributes are minikeras's own business); any other object,
+    every layer it holds in an attribute, as Keras walks them."""
     from minikeras.layers import Layer
     if is_graph_model(obj):
         yield "layers", model_layers(obj)
@@ -129,10 +133,12 @@ def _children(obj) -> Iterator[tuple[str, object]]:
     def key(name):
         return "~" + name if name.startswith("_") else name
 
-    for attr in sorted(vars(obj), key=key):
+    entry = layer_entry(type(obj).__name__)
+    declared = entry is not None and type(obj).__module__.startswith("minikeras.")
+    for attr in sorted(entry.sublayers if declared else vars(obj), key=key):
         if attr in ("_layers", "_inbound_nodes", "optimizer"):
             continue
-        value = vars(obj)[attr]
+        value = vars(obj).get(attr)
         if isinstance(value, Layer):
             yield attr, value
         elif isinstance(value, (list, tuple)) and value and \

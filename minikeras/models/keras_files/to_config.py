@@ -30,6 +30,7 @@ from minikeras.models.keras_files.paths import (
     model_nodes,
 )
 from minikeras.saving.names import (
+    KERAS30_CLASS_NAMES,
     MODULES,
     OBJECT_KEY_SUFFIXES,
     layer_entry,
@@ -63,19 +64,33 @@ def layer_config(layer) -> dict:
         config.setdefault("sparse", False)
     if type(layer).__name__ == "Lambda":
         config["function"] = keras_function(layer.function, config.get("function"))
-    keep = entry.portable_keys() if entry is not None and _is_builtin(layer) else None
+    declared = entry is not None and _is_builtin(layer)
+    keep = entry.portable_keys() if declared else None
+    sublayers = dict(entry.config_layers) if declared else {}
     out = {}
     for key, value in config.items():
-        if keep is None or key in keep or _is_set(value):
+        if key in sublayers:  # a whole layer (an RNN's cell, a wrapper's layer)
+            out[key] = _sublayer_entries(getattr(layer, sublayers[key]))
+        elif keep is None or key in keep or _is_set(value):
             out[key] = _object_value(key, value)
     return out
 
 
+def _sublayer_entries(held):
+    """A layer held by another (or a list of them), serialized as Keras nests them."""
+    if isinstance(held, (list, tuple)):
+        return [layer_entry_config(layer) for layer in held]
+    return layer_entry_config(held)
+
+
 def _object_value(key: str, value):
-    """Serialized objects inside a layer config get their Keras module."""
+    """Serialized objects inside a layer config get their Keras module (and the class
+    name Keras 3.0 knows them by)."""
     for suffix, kind in OBJECT_KEY_SUFFIXES.items():
         if key.endswith(suffix) and isinstance(value, dict) and "class_name" in value:
-            return {"module": MODULES[kind], "class_name": value["class_name"],
+            name = KERAS30_CLASS_NAMES.get(kind, {}).get(value["class_name"],
+                                                          value["class_name"])
+            return {"module": MODULES[kind], "class_name": name,
                     "config": value.get("config", {}), "registered_name": None}
     return value
 
@@ -99,12 +114,24 @@ def keras_function(fn, minikeras_spec: dict | None) -> dict:
     return {"class_name": "__lambda__", "config": config}
 
 
+def keras_call(node) -> tuple:
+    """(inputs, keyword arguments) of a layer call as Keras 3 makes it. A recurrent
+    layer's initial states (and constants) are extra inputs in minikeras, keyword
+    arguments in Keras (``initial_state=[...]``): the layer says which are which."""
+    split = getattr(node.layer, "keras_call_arguments", None)
+    if split is None:
+        return node.inputs, {}
+    return split(node.inputs)
+
+
 def _input_shapes(layer, nodes_in_model):
     """The input shape(s) of the layer's first call in the model, for build_config."""
     for node in layer._inbound_nodes:
         if id(node) in nodes_in_model:
-            shapes = [list(t.shape) for t in node.input_tensors]
-            return shapes[0] if len(shapes) == 1 and not isinstance(node.inputs, list) \
+            inputs, _ = keras_call(node)
+            flat = inputs if isinstance(inputs, (list, tuple)) else [inputs]
+            shapes = [list(t.shape) for t in flat]
+            return shapes[0] if len(shapes) == 1 and not isinstance(inputs, list) \
                 else shapes
     return None
 
@@ -187,8 +214,8 @@ def _functional(model) -> dict:
         entry = layer_entry_config(layer, in_model)
         entry["name"] = layer.name
         entry["inbound_nodes"] = [] if type(layer).__name__ == "InputLayer" else [
-            {"args": [structure(node.inputs)], "kwargs": _node_kwargs(node, structure)}
-            for node in layer._inbound_nodes if id(node) in in_model]
+            _node_entry(node, structure) for node in layer._inbound_nodes
+            if id(node) in in_model]
         entries.append(entry)
     config = {"name": model.name, "trainable": model.trainable, "layers": entries,
               "input_layers": triples(model._input_structure),
@@ -198,15 +225,17 @@ def _functional(model) -> dict:
             "build_config": {"input_shape": None}}
 
 
-def _node_kwargs(node, structure) -> dict:
-    """A call's keyword arguments: an explicit ``training`` flag and every other
-    argument (tensors as references); masks travel with tensors and are not written."""
+def _node_entry(node, structure) -> dict:
+    """One call: ``{"args": [inputs], "kwargs": {...}}``. The keyword arguments are an
+    explicit ``training`` flag and every other argument (tensors as references); masks
+    travel with tensors and are not written."""
+    inputs, kwargs = keras_call(node)
     out = {}
-    for key, value in node.kwargs.items():
+    for key, value in {**node.kwargs, **kwargs}.items():
         if key == "mask" or (key == "training" and value is None):
             continue
         out[key] = structure(value)
-    return out
+    return {"args": [structure(inputs)], "kwargs": out}
 
 
 def _subclassed(model) -> dict:
