@@ -6,11 +6,15 @@ or newer, on TensorFlow, JAX or PyTorch, opens it unchanged: same predictions, a
 training continues where minikeras stopped.
 
     .venv/bin/python examples/open_in_keras.py [OUTPUT.keras]
+    .venv/bin/python examples/open_in_keras.py --open MODEL.keras
 
-It trains a small MNIST MLP for one epoch on 6,000 digits, saves it, and then, if the
-Keras environment of the tests (``.venv-keras/``, made by ``python3 dev.py test``) is
-there, opens the file in Keras and compares; otherwise it prints the lines to run in
-any Python with Keras 3 installed (``pip install keras torch``).
+The first form trains a small MNIST MLP for one epoch on 6,000 digits, saves it, and
+opens it in Keras. The second opens a model you saved yourself (lesson 05 does), next to
+which you saved a few inputs and minikeras's predictions for them as
+``MODEL.digits.npy`` and ``MODEL.predictions.npy``. Keras runs from the Keras
+environment of the tests (``.venv-keras/``, made by ``python3 dev.py test``) when it is
+there; otherwise the script prints the lines to run in any Python with Keras 3
+(``pip install keras torch``).
 """
 import os
 import subprocess
@@ -24,28 +28,31 @@ from minikeras.layers import Dense, Dropout
 
 ROOT = Path(__file__).resolve().parents[1]
 KERAS_PY = ROOT / ".venv-keras" / ("Scripts" if os.name == "nt" else "bin") / "python"
-path = Path(sys.argv[1] if len(sys.argv) > 1 else "mnist_mlp.keras").resolve()
 
-keras.set_seed(0)
-(x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
-x_train = x_train[:6000].reshape(-1, 784).astype("float32") / 255
-x_test = x_test[:1000].reshape(-1, 784).astype("float32") / 255
-y_train = keras.utils.to_categorical(y_train[:6000], 10)
-y_test = keras.utils.to_categorical(y_test[:1000], 10)
 
-model = keras.Sequential([Dense(128, activation="relu", input_shape=(784,)), Dropout(0.2),
-                          Dense(10, activation="softmax")])
-model.compile(loss="categorical_crossentropy", optimizer=keras.optimizers.Adam(),
-              metrics=["accuracy"])
-model.fit(x_train, y_train, batch_size=128, epochs=1, verbose=2)
-loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
-print(f"minikeras: test accuracy {accuracy:.4f}")
-model.save(path)
-np.save(path.with_suffix(".digits.npy"), x_test[:5])
-np.save(path.with_suffix(".predictions.npy"), model.predict(x_test[:5], verbose=0))
-print(f"saved {path}")
+def train_and_save(path: Path) -> None:
+    keras.set_seed(0)
+    (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
+    x_train = x_train[:6000].reshape(-1, 784).astype("float32") / 255
+    x_test = x_test[:1000].reshape(-1, 784).astype("float32") / 255
+    y_train = keras.utils.to_categorical(y_train[:6000], 10)
+    y_test = keras.utils.to_categorical(y_test[:1000], 10)
+    model = keras.Sequential([Dense(128, activation="relu", input_shape=(784,)),
+                              Dropout(0.2), Dense(10, activation="softmax")])
+    model.compile(loss="categorical_crossentropy", optimizer=keras.optimizers.Adam(),
+                  metrics=["accuracy"])
+    model.fit(x_train, y_train, batch_size=128, epochs=1, verbose=2)
+    _, accuracy = model.evaluate(x_test, y_test, verbose=0)
+    print(f"minikeras: test accuracy {accuracy:.4f}")
+    model.save(path)
+    np.save(path.with_suffix(".digits.npy"), x_test[:5])
+    np.save(path.with_suffix(".predictions.npy"), model.predict(x_test[:5], verbose=0))
+    print(f"saved {path}")
 
-IN_KERAS = f"""
+
+def in_keras(path: Path) -> str:
+    """The Python that opens ``path`` in Keras and compares with minikeras's predictions."""
+    return f"""
 import numpy as np, keras
 model = keras.saving.load_model({str(path)!r})
 model.summary()
@@ -58,11 +65,31 @@ print("largest difference from minikeras's predictions:", float(np.abs(theirs - 
 print("predicted digits:", theirs.argmax(axis=1).tolist())
 """
 
-if KERAS_PY.exists():
-    print(f"\nopening it in Keras ({KERAS_PY.relative_to(ROOT)}):")
-    subprocess.run([str(KERAS_PY), "-c", IN_KERAS], check=True,
-                   env=dict(os.environ, KERAS_BACKEND=os.environ.get("KERAS_BACKEND",
-                                                                     "torch")))
-else:
-    print("\nTo open it in Keras 3 (pip install keras torch), run in Python:")
-    print(IN_KERAS)
+
+def open_in_keras(path: Path) -> None:
+    code = in_keras(path)
+    if KERAS_PY.exists():
+        print(f"\nopening it in Keras ({KERAS_PY.relative_to(ROOT)}):", flush=True)
+        subprocess.run([str(KERAS_PY), "-c", code], check=True,
+                       env=dict(os.environ, KERAS_BACKEND=os.environ.get("KERAS_BACKEND",
+                                                                         "torch")))
+    else:
+        print("\nTo open it in Keras 3 (pip install keras torch), run in Python:")
+        print(code)
+
+
+if __name__ == "__main__":
+    args = sys.argv[1:]
+    if args[:1] == ["--open"]:
+        if len(args) != 2:
+            sys.exit("usage: open_in_keras.py --open MODEL.keras")
+        target = Path(args[1]).resolve()
+        for needed in (target, target.with_suffix(".digits.npy"),
+                       target.with_suffix(".predictions.npy")):
+            if not needed.exists():
+                sys.exit(f"{needed} is missing (save the model, a few inputs and minikeras's "
+                         f"predictions for them first)")
+    else:
+        target = Path(args[0] if args else "mnist_mlp.keras").resolve()
+        train_and_save(target)
+    open_in_keras(target)

@@ -109,6 +109,7 @@ class Function:
         self.inputs = list(inputs)
         self.outputs = [outputs] if self.single_output else list(outputs)
         # the compiler picks, once: in-place kernels where the device has them
+        updates = list(updates) + _attached_updates(self.outputs, updates)
         self.updates, self.in_place = choose(updates)
         self.name = name
         for t in self.inputs:
@@ -136,7 +137,7 @@ class Function:
                 self.defaults.append((i, node.default))
         target_slots = {slot[id(t)] for t in targets}
         self.plan = plan(self.nodes, keep=target_slots)  # fused where a pattern allows
-        chosen = [kernels.lookup(name) for _, name, _, _ in self.plan]
+        chosen = [_kernel(self.nodes[i], name) for i, name, _, _ in self.plan]
         root, frees_after, self.survivors = liveness(
             [(i, kernels.returns_view(kernel), ins)
              for (i, _, ins, _), kernel in zip(self.plan, chosen)], self.n_slots, target_slots)
@@ -214,6 +215,33 @@ class Function:
     def describe(self) -> str:
         """The compiled plan as text, one line per node (see ``format_graph``)."""
         return format_graph(self.outputs + [new for _, new in self.updates])
+
+
+def _kernel(node: Tensor, name: str) -> Callable:
+    """The kernel of a step: the device's kernel of that name, or the NumPy forward that
+    an op defined at run time carries (``ops.custom.define_op``), which runs on the CPU."""
+    forward = node.op.forward
+    if forward is None or name != node.op.name:
+        return kernels.lookup(name)
+    if kernels.device_module() is not None:
+        raise NotImplementedError(f"op {name!r} was defined with define_op: its NumPy "
+                                  f"forward runs on the CPU only (minikeras.set_device('cpu'))")
+    return forward
+
+
+def _attached_updates(outputs: list[Tensor], updates) -> list[tuple]:
+    """The updates the graph's tensors carry (assignments made in layers' calls, see
+    ``tensor.UpdateRecorder``), which run whenever a function computes those tensors."""
+    found, seen = [], set()
+    frontier = list(outputs) + [u[1] for u in updates if isinstance(u, tuple)]
+    while frontier:
+        new = [pair for node in topological_order(frontier) for pair in node.attached_updates
+               if id(pair) not in seen]
+        for pair in new:
+            seen.add(id(pair))
+        found += new
+        frontier = [value for _, value in new]
+    return found
 
 
 def _known_small(node: Tensor) -> bool:

@@ -84,9 +84,13 @@ class Tensor:
         self.inputs = tuple(inputs)
         self.attrs = attrs or {}
         self.name = name or unique_name(op.name if op is not None else self.kind)
+        self.named = name is not None  # a name someone chose (not 'add_7', made up here)
         self.origin = Origin.capture()
         # Keras layers attach (layer, node_index, tensor_index) here for functional models.
         self._keras_history = None
+        # (variable, new value) pairs that run whenever a function computes this tensor:
+        # the assignments a layer's call made (see UpdateRecorder)
+        self.attached_updates: tuple = ()
 
     kind = "tensor"
 
@@ -251,8 +255,15 @@ class Variable(Tensor):
         return np.array(self.value, dtype=dtype, copy=True)
 
     def assign(self, new_value: Any) -> Variable:
-        """Replace the value now (new values must have the variable's shape)."""
-        new_value = np.asarray(new_value, dtype=self.dtype)
+        """Replace the value now (new values must have the variable's shape).
+
+        A symbolic value that needs data (it depends on a placeholder) cannot be computed
+        now: inside a layer's ``call`` (see ``UpdateRecorder``) the assignment becomes an
+        update that runs with the graph, every time a function computes the layer's output.
+        """
+        if isinstance(new_value, Tensor) and _needs_data(new_value):
+            return self._record(new_value)
+        new_value = np.asarray(self._now(new_value), dtype=self.dtype)
         if new_value.shape != self._value.shape:
             raise ValueError(f"cannot assign a value of shape {new_value.shape} to variable "
                              f"{self.name} of shape {self._value.shape}")
@@ -261,10 +272,42 @@ class Variable(Tensor):
         return self
 
     def assign_add(self, delta: Any) -> Variable:
-        return self.assign(self.value + self._now(delta))
+        if isinstance(delta, Tensor) and _needs_data(delta):
+            return self._record(ops.add(self._pending(), delta))
+        return self.assign(self._combined(delta, np.add, "add", "to"))
 
     def assign_sub(self, delta: Any) -> Variable:
-        return self.assign(self.value - self._now(delta))
+        if isinstance(delta, Tensor) and _needs_data(delta):
+            return self._record(ops.subtract(self._pending(), delta))
+        return self.assign(self._combined(delta, np.subtract, "subtract", "from"))
+
+    def _combined(self, delta, combine, verb: str, preposition: str) -> np.ndarray:
+        delta = np.asarray(self._now(delta))
+        try:
+            return combine(self.value, delta)
+        except ValueError:
+            raise ValueError(f"cannot {verb} a value of shape {delta.shape} {preposition} "
+                             f"variable {self.name} of shape {self.shape}") from None
+
+    def _pending(self) -> Tensor:
+        """The value this variable is getting in the graph being built (itself if none)."""
+        for recorder in reversed(_recorders):
+            if id(self) in recorder:
+                return recorder[id(self)][1]
+        return self
+
+    def _record(self, new_value: Tensor) -> Variable:
+        if not _recorders:
+            raise TypeError(
+                f"{new_value.name} depends on placeholders, which hold no data until a "
+                f"function runs, so variable {self.name!r} cannot take its value now. Pass "
+                f"the pair ({self.name}, new value) in the updates of K.function (or assign "
+                f"inside a layer's call, where it becomes an update of the graph)")
+        if tuple(new_value.shape) != self.shape and None not in new_value.shape:
+            raise ValueError(f"cannot assign a value of shape {format_shape(new_value.shape)} "
+                             f"to variable {self.name} of shape {format_shape(self.shape)}")
+        _recorders[-1][id(self)] = (self, new_value)
+        return self
 
     @staticmethod
     def _now(value):
@@ -275,6 +318,41 @@ class Variable(Tensor):
             raise RuntimeError(f"{value.name} is symbolic: import minikeras.backend (which "
                                f"can run graphs) to assign it to a variable")
         return _evaluate(value)
+
+
+# ---- assignments made while a graph is being built ----
+_recorders: list[dict] = []
+
+
+class UpdateRecorder:
+    """Collect the assignments of symbolic values made inside (a layer's ``call``): after
+    the block, ``updates`` holds one (variable, new value) pair per assigned variable.
+
+    >>> v = Variable(np.zeros(2), "float32")
+    >>> x = Placeholder((None, 2), "float32")
+    >>> with UpdateRecorder() as recorded:
+    ...     _ = v.assign_add(ops.sum(x, axis=0))
+    >>> [(var is v, new.op.name) for var, new in recorded.updates]
+    [(True, 'add')]
+    """
+
+    def __enter__(self) -> UpdateRecorder:  # noqa: PYI034
+        self._pairs: dict = {}
+        _recorders.append(self._pairs)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        _recorders.remove(self._pairs)
+
+    @property
+    def updates(self) -> list[tuple[Variable, Tensor]]:
+        return list(self._pairs.values())
+
+
+def _needs_data(t: Tensor) -> bool:
+    """Does computing ``t`` need a placeholder fed (one without a default)?"""
+    return any(isinstance(n, Placeholder) and n.default is None
+               for n in topological_order([t]))
 
 
 def topological_order(outputs: Iterable[Tensor]) -> list[Tensor]:

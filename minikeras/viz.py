@@ -283,15 +283,23 @@ def _value_text(value) -> str:
     return "value " + " ".join(text.split())
 
 
+def _shown_name(t) -> str:
+    """A tensor's name if someone chose it, else what made it (its op, or its kind)."""
+    return t.name if t.named else getattr(t.op, "name", None) or t.kind
+
+
 def _label(t, values: Mapping | None, gradient_of: dict) -> Node:
     from minikeras.tensor import format_shape
     shape = f"{format_shape(t.shape)} {t.dtype}"
+    # names someone chose are shown; made-up ones ('add_7') say nothing the op does not,
+    # and change with every tensor made before
+    named = t.named and t.name not in (t.kind, getattr(t.op, "name", None))
     if t.op is not None:
-        title, lines = t.op.name, ([] if t.name == t.op.name else [t.name]) + [shape]
+        title, lines = t.op.name, ([t.name] if named else []) + [shape]
     elif t.kind == "constant" and t.value.ndim == 0:
         title, lines = f"{t.value.item():g}", ["constant"]
     else:
-        title, lines = t.name, ([] if t.name == t.kind else [t.kind]) + [shape]
+        title, lines = (t.name, [t.kind, shape]) if named else (t.kind, [shape])
     if id(t) in gradient_of:
         lines.insert(0, f"= d({gradient_of[id(t)][0]})/d({gradient_of[id(t)][1]})")
     if values is not None and id(t) in values:
@@ -317,7 +325,8 @@ def graph_nodes(outputs, wrt: Sequence | None = None, feed: Mapping | None = Non
         if len(outputs) != 1:
             raise ValueError("draw the gradients of one output (the loss) at a time")
         grads = gradients(outputs[0], wrt)
-        gradient_of = {id(g): (outputs[0].name, v.name) for g, v in zip(grads, wrt)}
+        gradient_of = {id(g): (_shown_name(outputs[0]), _shown_name(v))
+                       for g, v in zip(grads, wrt)}
         shown += grads
     order = topological_order(shown)
     computed = None

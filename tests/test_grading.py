@@ -77,6 +77,18 @@ def test_earlier_exercises_are_references_during_the_check_only():
     assert "other" not in namespace and "gone" not in namespace
 
 
+def test_earlier_exercises_are_references_for_a_class_answer_too():
+    """A class's methods read the notebook's globals: a wrong earlier exercise must not
+    make a right class fail (lesson 05's callback calls decayed_learning_rate)."""
+    namespace = {"helper": lambda a: a * 100}
+    exec("class Doubler:\n    def __call__(self, a):\n        return helper(a)\n", namespace)  # noqa: S102  (running answers is the point)
+    exercise = Exercise("0.2", "class Doubler", reference=lambda a: 2 * a,
+                        cases=[Case(np.array([1.0, 2.0]))], needs={"helper": lambda a: 2 * a},
+                        call=lambda cls, a: cls()(a))
+    assert exercise.run(namespace["Doubler"]).passed
+    assert namespace["helper"](1) == 100
+
+
 def test_not_a_function_and_unknown_ids():
     assert "should be a function" in _double().run(3).message
     with pytest.raises(KeyError, match="no check module for lesson 42"):

@@ -8,7 +8,7 @@ import pytest
 import minikeras.backend as K
 from minikeras.layers import Dense, Flatten, Input, InputSpec, Layer, RepeatVector, Reshape
 from minikeras.layers.base import Array
-from minikeras.models import Sequential
+from minikeras.models import Model, Sequential
 from minikeras.tensor import Tensor
 
 
@@ -105,6 +105,78 @@ def test_compute_sum_accumulates_across_eager_calls():
     assert my_sum.trainable_weights == []
     # a different input adds its own column sums
     np.testing.assert_array_equal(my_sum(np.array([[1.0, -10.0]])).numpy(), [5.0, -6.0])
+
+
+def test_compute_sum_inside_a_model_accumulates_on_every_run_as_keras3():
+    """Assigning in call inside a graph becomes an update that runs with the graph: each
+    predict batch adds its column sums, and the output is the new total (Keras 3 on
+    torch gives [2, 2] for the first predict too)."""
+    layer = ComputeSum(2)
+    x = Input(shape=(2,))
+    model = Model(x, layer(x))
+    np.testing.assert_array_equal(layer.total.numpy(), [0.0, 0.0])   # building runs nothing
+    np.testing.assert_array_equal(model.predict(np.ones((2, 2)), verbose=0), [2.0, 2.0])
+    out = model.predict(np.array([[1.0, 2.0], [1.0, 2.0], [3.0, 0.0]]), batch_size=2,
+                        verbose=0)
+    np.testing.assert_array_equal(out, [4.0, 6.0, 7.0, 6.0])           # two batches
+    np.testing.assert_array_equal(layer.total.numpy(), [7.0, 6.0])
+    np.testing.assert_array_equal(model(np.ones((1, 2))), [8.0, 7.0])  # eager call too
+    seq = Sequential([Input(shape=(2,)), ComputeSum(2)])
+    np.testing.assert_array_equal(seq.predict(np.ones((3, 2)), verbose=0), [3.0, 3.0])
+
+
+class Counter(Layer):
+    """Counts the samples it has seen in a non-trainable weight; passes its input on."""
+
+    def build(self, input_shape):
+        self.seen = self.add_weight(shape=(), initializer="zeros", trainable=False)
+
+    def call(self, inputs):
+        self.seen.assign_add(K.sum(K.ones_like(inputs[:, 0])))
+        self.seen.assign_add(K.sum(K.ones_like(inputs[:, 0])))  # twice: counts double
+        return inputs * 2.0
+
+
+def test_assignments_in_call_run_once_per_batch_with_the_functions_that_use_them():
+    counter = Counter()
+    model = Sequential([Input(shape=(3,)), counter, Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(np.ones((10, 3)), np.ones((10, 1)), batch_size=4, epochs=1, verbose=0)
+    assert float(counter.seen.numpy()) == 20.0     # 10 samples, counted twice, in 3 batches
+    model.evaluate(np.ones((5, 3)), np.ones((5, 1)), verbose=0)
+    assert float(counter.seen.numpy()) == 30.0
+    # a function that does not compute the layer's output does not run its update
+    K.function([model.inputs[0]], [model.inputs[0] * 1.0])([np.ones((2, 3))])
+    assert float(counter.seen.numpy()) == 30.0
+
+
+def test_assigning_a_placeholder_value_outside_a_layer_says_to_use_updates():
+    v = K.variable([0.0, 0.0], name="total")
+    x = K.placeholder(shape=(None, 2))
+    with pytest.raises(TypeError, match=r"cannot take its value now.*updates of K.function"):
+        v.assign_add(K.sum(x, axis=0))
+    with pytest.raises(TypeError, match="cannot take its value now"):
+        v.assign(K.sum(x, axis=0))
+    v.assign_add(K.sum(K.constant([[1.0, 2.0]]), axis=0))   # no placeholder: done now
+    np.testing.assert_array_equal(v.numpy(), [1.0, 2.0])
+
+
+def test_build_called_by_hand_marks_the_layer_built_as_keras3():
+    """Keras 3's recipe for a copy: from_config, build(input_shape), set_weights. The first
+    call must not build again (a second, random set of weights)."""
+    original = Dense(3, activation="tanh")
+    x = np.arange(8, dtype="float32").reshape(2, 4)
+    before = original(x)
+    copy = Dense.from_config(original.get_config())
+    copy.build((None, 4))
+    assert copy.built
+    copy.set_weights(original.get_weights())
+    np.testing.assert_allclose(copy(x), before, rtol=1e-6)
+    assert len(copy.weights) == 2
+    layer = SimpleDense(units=2)          # a learner's build, without super().build()
+    layer.build((None, 3))
+    layer(np.ones((1, 3), dtype="float32"))
+    assert layer.built and len(layer.weights) == 2
 
 
 class PositionalWeights(Layer):

@@ -268,7 +268,18 @@ class Exercise:
         return text
 
     def _earlier_exercises_as_references(self, answer):
-        return _Swap(getattr(answer, "__globals__", None), self.needs)
+        return _Swap(_namespace_of(answer), self.needs)
+
+
+def _namespace_of(answer) -> dict | None:
+    """The global names the answer's code reads: a function's, or a class's methods'."""
+    if hasattr(answer, "__globals__"):
+        return answer.__globals__
+    if isinstance(answer, type):
+        for value in vars(answer).values():
+            if hasattr(value, "__globals__"):
+                return value.__globals__
+    return None
 
 
 class _Swap:

@@ -30,6 +30,7 @@ Array([[2., 2., 2., 2.],
 """
 from __future__ import annotations
 
+import functools
 import inspect
 import itertools
 import warnings
@@ -41,7 +42,7 @@ from minikeras import backend as K
 from minikeras import config, constraints, initializers, regularizers
 from minikeras.layers import budget, mask_rule
 from minikeras.ops import identity
-from minikeras.tensor import Constant, Origin, Tensor, Variable, format_shape
+from minikeras.tensor import Constant, Origin, Tensor, UpdateRecorder, Variable, format_shape
 from minikeras.utils.naming import to_snake_case
 
 _layer_counters: dict[str, itertools.count] = defaultdict(lambda: itertools.count(0))
@@ -299,6 +300,15 @@ class Layer:
     def add_loss(self, loss) -> None:
         self._losses.append(loss)
 
+    def __init_subclass__(cls, **kwargs):
+        """A layer's own ``build`` marks it built when it returns (as in Keras 3), so that
+        ``layer.build(shape)`` called by hand is not followed by a second build, with a
+        second set of weights, at the first call. (Models decide for themselves.)"""
+        super().__init_subclass__(**kwargs)
+        build = cls.__dict__.get("build")
+        if build is not None and not hasattr(cls, "_is_sequential"):
+            cls.build = _marks_built(build)
+
     # ---- building and calling ----
     def build(self, input_shape) -> None:
         """Create the weights. The base version creates none."""
@@ -364,7 +374,10 @@ class Layer:
                 f"return_sequences\n  at {Origin.capture()}")
         if self._call_takes_mask and "mask" not in kwargs and has_mask:
             kwargs["mask"] = masks
-        outputs = self.call(inputs, **kwargs)
+        with UpdateRecorder() as recorded:
+            outputs = self.call(inputs, **kwargs)
+        if recorded.updates:
+            outputs = _carrying(outputs, recorded.updates)
         out_mask = self.compute_mask(inputs, masks if has_mask else None)
         for t, m in zip(nest_flatten(outputs),
                         nest_flatten(out_mask) if isinstance(out_mask, (list, tuple))
@@ -407,7 +420,14 @@ class Layer:
 
         constants = nest_map(constant, inputs)
         outputs = self._symbolic_call(constants, kwargs, training)
-        return nest_map(lambda t: _as_array(K.eval(t)), outputs)
+        # a stateful layer (or a model holding one) keeps the states this call ends with,
+        # as Keras 3's eager calls do: the outputs and the state updates run together
+        updates = self._stateful_updates() if hasattr(self, "_stateful_updates") else \
+            getattr(self, "_state_updates", [])
+        if not updates:
+            return nest_map(lambda t: _as_array(K.eval(t)), outputs)
+        values = iter(K.function([], nest_flatten(outputs), updates)([]))
+        return nest_map(lambda t: _as_array(next(values)), outputs)
 
     # ---- shapes of a called layer ----
     def _node_attr(self, attr):
@@ -447,6 +467,34 @@ class Layer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _carrying(outputs, updates):
+    """The outputs of a call that assigned variables a value computed from its (symbolic)
+    inputs: each output carries the updates, so that every function computing it runs
+    them; an output that *is* such a variable stands for its new value (as in Keras 3,
+    where ``self.total.assign_add(x); return self.total`` returns the new total)."""
+    new = {id(var): value for var, value in updates}
+
+    def carry(t):
+        if not isinstance(t, Tensor):
+            return t
+        t = new.get(id(t), t)
+        if t.op is None:  # a leaf belongs to every graph that reads it: carry on a copy
+            t = identity(t)
+        t.attached_updates = (*t.attached_updates, *updates)
+        return t
+
+    return nest_map(carry, outputs)
+
+
+def _marks_built(build):
+    @functools.wraps(build)
+    def build_then_mark(self, *args, **kwargs):
+        result = build(self, *args, **kwargs)
+        self.built = True
+        return result
+    return build_then_mark
 
 
 def _map_shapes(fn, shapes):

@@ -30,6 +30,7 @@ from minikeras.ops.crossentropy import (  # noqa: F401
     categorical_crossentropy,
     sparse_categorical_crossentropy,
 )
+from minikeras.ops.custom import define_op  # noqa: F401
 from minikeras.ops.elementwise import (  # noqa: F401
     abs,
     add,

@@ -52,11 +52,21 @@ class Op:
     (True, (2,), True)
     """
 
-    def __init__(self, name: str, infer: Callable, grad: Callable | None = None):
-        if name in REGISTRY:
-            raise ValueError(f"op {name!r} is defined twice")
+    # the NumPy forward of an op defined at run time (``ops.custom``); minikeras's own
+    # ops have None here, their forward is the kernel of their name
+    forward: Callable | None = None
+
+    def __init__(self, name: str, infer: Callable, grad: Callable | None = None,
+                 registry: dict | None = None):
+        # minikeras's primitives go in REGISTRY, once each; ops a learner defines at run
+        # time (``ops.custom.define_op``) bring their own registry, where a new definition
+        # replaces the old one (a notebook cell runs again)
+        if registry is None:
+            registry = REGISTRY
+            if name in REGISTRY:
+                raise ValueError(f"op {name!r} is defined twice")
         self.name, self.infer, self.grad = name, infer, grad
-        REGISTRY[name] = self
+        registry[name] = self
 
     @property
     def differentiable(self) -> bool:
