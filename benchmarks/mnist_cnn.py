@@ -93,6 +93,7 @@ def profile(steps: int = 20) -> None:
     xb, yb = x[:BATCH, ..., None], y[:BATCH]
     model.train_on_batch(xb, yb)
     (fn,) = [f[0] if isinstance(f, tuple) else f for f in model._functions.values()]
+    fn = getattr(fn, "function", fn)  # the compiled graph.Function inside fit's BatchFunction
     spent = collections.defaultdict(list)  # plan position -> seconds, one per step
 
     def timed(kernel, position):
