@@ -2,7 +2,7 @@
 
 What training needs at least: the data (60,000 x 784 float32 pixels and the one-hot
 labels), the parameters with their optimizer slots, and one batch's activations and
-gradients. The design target is a peak under 2x that. Measured with tracemalloc, which
+gradients. The target (issue 17) is a peak of at most 1.2x that. Measured with tracemalloc, which
 sees every NumPy allocation.
 
     .venv/bin/python benchmarks/memory_peak.py
@@ -37,17 +37,20 @@ def main():
     # per sample: input 784, two hidden layers (pre-activation, activation, mask, dropped)
     # and their gradients, 10 outputs: a generous count of one batch's arrays
     activations = batch * 4 * (784 + 2 * 500 * 8 + 10 * 4)
-    tracemalloc.reset_peak()
-    before, _ = tracemalloc.get_traced_memory()
-    model.fit(x, y, batch_size=batch, epochs=1, verbose=0)
-    _, peak = tracemalloc.get_traced_memory()
     needed = data + params + activations
-    extra = peak - before
     print(f"data {data / MB:.1f} MB, parameters + slots {params / MB:.1f} MB, one batch's "
           f"activations {activations / MB:.1f} MB: needed {needed / MB:.1f} MB")
-    print(f"allocated during fit, at the peak: {extra / MB:.1f} MB on top of the "
-          f"{before / MB:.1f} MB already held")
-    print(f"peak / needed = {(before + extra) / needed:.2f} (target < 2)")
+    # the first epoch also imports Numba and loads (or compiles) its kernels: Python
+    # objects that tracemalloc counts too; the second is what every later epoch costs
+    for label in ("first epoch (Numba imported and loaded in it)", "second epoch"):
+        tracemalloc.reset_peak()
+        before, _ = tracemalloc.get_traced_memory()
+        model.fit(x, y, batch_size=batch, epochs=1, verbose=0)
+        _, peak = tracemalloc.get_traced_memory()
+        extra = peak - before
+        print(f"{label}: allocated during fit, at the peak: {extra / MB:.1f} MB on top of "
+              f"the {before / MB:.1f} MB already held; peak / needed = "
+              f"{(before + extra) / needed:.2f} (target <= 1.2)")
 
 
 if __name__ == "__main__":

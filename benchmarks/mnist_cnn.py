@@ -10,6 +10,12 @@ Adam(1e-3), batch 128, pixels / 255, channels_last for minikeras.
                                                                   # minikeras is not installed
     .venv/bin/python benchmarks/mnist_cnn.py --profile            # where one step's time goes
 
+On a machine shared by many processes, run every contender on one thread
+(``OPENBLAS_NUM_THREADS=1 NUMBA_NUM_THREADS=1``; PyTorch follows NUMBA_NUM_THREADS): with
+more runnable threads than cores, threads that wait for each other at every parallel
+step lose far more than they gain (measured here: 16 s per step on two threads against
+1.4 s on one, at load 25).
+
 PyTorch is optional (it lives in .venv-keras); without it only minikeras is timed.
 """
 from __future__ import annotations
@@ -26,6 +32,12 @@ import minikeras as mk
 from minikeras.datasets import mnist
 
 BATCH, STEPS = 128, 100
+
+
+def threads() -> int:
+    """The threads each contender may use: NUMBA_NUM_THREADS when set (minikeras's Numba
+    kernels read it; set OPENBLAS_NUM_THREADS too, for its BLAS), else every core."""
+    return int(os.environ.get("NUMBA_NUM_THREADS", len(os.sched_getaffinity(0))))
 
 
 def load():
@@ -61,7 +73,7 @@ def make_torch(channels_last: bool):
     import torch
     from torch import nn
     torch.manual_seed(0)
-    torch.set_num_threads(len(os.sched_getaffinity(0)))
+    torch.set_num_threads(threads())
     net = nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3),
                         nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(1600, 128),
                         nn.ReLU(), nn.Linear(128, 10))
@@ -93,6 +105,7 @@ def profile(steps: int = 20) -> None:
     xb, yb = x[:BATCH, ..., None], y[:BATCH]
     model.train_on_batch(xb, yb)
     (fn,) = [f[0] if isinstance(f, tuple) else f for f in model._functions.values()]
+    fn = getattr(fn, "function", fn)  # the compiled graph.Function inside fit's BatchFunction
     spent = collections.defaultdict(list)  # plan position -> seconds, one per step
 
     def timed(kernel, position):
@@ -106,7 +119,7 @@ def profile(steps: int = 20) -> None:
 
     names = [name for _, name, _, _ in fn.plan] + ["adam_step (in place)"] * len(
         fn.in_place_steps)
-    fn.steps = [(timed(k, i), *rest) for i, (k, *rest) in enumerate(fn.steps)]
+    fn.steps = [step._replace(kernel=timed(step.kernel, i)) for i, step in enumerate(fn.steps)]
     fn.in_place_steps = [(timed(k, len(fn.steps) + i), *rest)
                          for i, (k, *rest) in enumerate(fn.in_place_steps)]
     step_times = []
@@ -146,19 +159,25 @@ def main():
     runs = {name: make() for name, make in contenders.items()}
     for run in runs.values():  # warm up: JIT, caches, first allocations
         run(x[:BATCH * 5], y[:BATCH * 5])
-    times = {name: [] for name in runs}
+    times = {name: [] for name in runs}  # wall-clock seconds
+    cpu = {name: [] for name in runs}    # CPU seconds of this process (all its threads)
     for _ in range(args.rounds):
         for name, run in runs.items():
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             run(x, y)
             times[name].append(time.perf_counter() - start)
+            cpu[name].append(time.process_time() - start_cpu)
     med = {name: statistics.median(t) for name, t in times.items()}
-    ours = med["minikeras (channels_last)"]
+    med_cpu = {name: statistics.median(t) for name, t in cpu.items()}
+    ours, ours_cpu = med["minikeras (channels_last)"], med_cpu["minikeras (channels_last)"]
     print(f"{STEPS} training batches of the MNIST convnet (batch {BATCH}, Adam 1e-3), "
-          f"median of {args.rounds} interleaved rounds")
-    print(f"{'':30}{'seconds':>9}{'minikeras / this':>18}")
+          f"median of {args.rounds} interleaved rounds, {threads()} thread(s) each")
+    print("(CPU seconds: what the process used, the fairer figure when other programs "
+          "share the cores)")
+    print(f"{'':30}{'seconds':>9}{'minikeras / this':>18}{'CPU s':>9}{'minikeras / this':>18}")
     for name, t in med.items():
-        print(f"{name:30}{t:9.3f}{ours / t:18.2f}")
+        print(f"{name:30}{t:9.3f}{ours / t:18.2f}{med_cpu[name]:9.3f}"
+              f"{ours_cpu / med_cpu[name]:18.2f}")
 
 
 if __name__ == "__main__":

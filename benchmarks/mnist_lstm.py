@@ -91,7 +91,7 @@ def profile(fn, x, y):
     totals = defaultdict(float)
     steps = []
     for step in fn.steps:
-        kernel, name = step[0], fn.nodes[step[3]].op.name
+        kernel, name = step.kernel, fn.nodes[step.output].op.name
 
         def timed(*args, _k=kernel, _n=name, **kwargs):
             t = time.process_time()
@@ -99,7 +99,7 @@ def profile(fn, x, y):
             totals[_n] += time.process_time() - t
             return out
         timed.accepts_out = getattr(kernel, "accepts_out", False)
-        steps.append((timed, *step[1:]))
+        steps.append(step._replace(kernel=timed))
     original, fn.steps = fn.steps, steps
     in_place = fn.in_place_steps
     fn.in_place_steps = [((lambda *a, _k=k, **kw: _time_in_place(totals, _k, *a, **kw)),

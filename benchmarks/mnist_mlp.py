@@ -1,19 +1,36 @@
 """The seed's MNIST MLP, one epoch, side by side: minikeras fit vs PyTorch eager vs a NumPy
 loop, plus the 8 matmuls alone (the BLAS floor). Epochs are interleaved (A B C D A B C D
-...) so that all contenders see the same machine state; medians are reported with ratios.
+...) so that all contenders see the same machine state; each round gives a ratio per
+contender (minikeras / this), and the medians of the times and of the ratios are
+reported, for wall time and for CPU time (all threads of the process: on a busy machine
+CPU time counts the work, not the waiting, and a thread that spins while it waits shows).
 
 Model: 784-500-500-10, tanh, Dropout 0.5, softmax crossentropy, SGD lr 0.01 momentum 0.9
 nesterov, batch 200, 60,000 samples (pixels / 255).
 
-    .venv/bin/python benchmarks/mnist_mlp.py [--rounds 5]
+    PYTHONPATH=. .venv-keras/bin/python benchmarks/mnist_mlp.py [--rounds 5] [--threads N]
+                                                    [--profile] [--samples 60000]
+                                                    [--unfused]
 
-PyTorch is optional (pip install torch==2.13.0); without it that column is skipped.
+(``.venv-keras`` has PyTorch; ``PYTHONPATH=.`` makes it import this tree's minikeras;
+``.venv/bin/python`` runs it without the PyTorch column.) ``--threads N`` gives every
+contender N threads (BLAS, Numba and PyTorch's); by default they use every core.
+``--profile`` also prints where minikeras's step goes, in CPU time per kernel.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import sys
 import time
+from collections import defaultdict
+
+if "--threads" in sys.argv:  # before NumPy, Numba and PyTorch start their thread pools
+    _n = sys.argv[sys.argv.index("--threads") + 1]
+    for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                 "NUMBA_NUM_THREADS"):
+        os.environ[_var] = _n
 
 import numpy as np
 
@@ -30,7 +47,7 @@ def load():
 
 
 # ---------------------------------------------------------------- minikeras
-def make_minikeras():
+def make_model():
     from minikeras.layers import Activation, Dense, Dropout
     mk.set_seed(0)
     model = mk.Sequential([Dense(HIDDEN, input_shape=(784,)), Activation("tanh"), Dropout(0.5),
@@ -38,23 +55,37 @@ def make_minikeras():
                            Dense(10), Activation("softmax")])
     model.compile(loss="categorical_crossentropy",
                   optimizer=mk.optimizers.SGD(learning_rate=LR, momentum=MOMENTUM, nesterov=True))
+    return model
+
+
+def make_minikeras(model=None, fuse="1"):
+    model = model or make_model()
 
     def epoch(x, y_onehot, y_int):
-        model.fit(x, y_onehot, batch_size=BATCH, epochs=1, verbose=0, shuffle=True)
+        before = os.environ.get("MINIKERAS_FUSE")
+        os.environ["MINIKERAS_FUSE"] = fuse  # read when fit first compiles the step
+        try:
+            model.fit(x, y_onehot, batch_size=BATCH, epochs=1, verbose=0, shuffle=True)
+        finally:
+            if before is None:
+                del os.environ["MINIKERAS_FUSE"]
+            else:
+                os.environ["MINIKERAS_FUSE"] = before
     return epoch
 
 
 # ---------------------------------------------------------------- PyTorch eager
-def make_torch():
+def make_torch(threads):
     import torch
     torch.manual_seed(0)
-    torch.set_num_threads(len(__import__("os").sched_getaffinity(0)))
+    torch.set_num_threads(threads)
     net = torch.nn.Sequential(
         torch.nn.Linear(784, HIDDEN), torch.nn.Tanh(), torch.nn.Dropout(0.5),
         torch.nn.Linear(HIDDEN, HIDDEN), torch.nn.Tanh(), torch.nn.Dropout(0.5),
         torch.nn.Linear(HIDDEN, 10))
     opt = torch.optim.SGD(net.parameters(), lr=LR, momentum=MOMENTUM, nesterov=True)
     loss_fn = torch.nn.CrossEntropyLoss()
+
     def epoch(x, y_onehot, y_int):
         tx, ty = torch.from_numpy(x), torch.from_numpy(y_int)  # no copy
         order = torch.randperm(len(tx))
@@ -127,35 +158,90 @@ def make_matmuls():
     return epoch
 
 
+# ---------------------------------------------------------------- where the step goes
+def profile(model, x, y_onehot):
+    """CPU seconds per kernel over one epoch of ``fit``, grouped by kernel name and the
+    value's shape (the executor's steps are wrapped in timers, then restored)."""
+    fn = model._train_function([2])[0].function
+    totals = defaultdict(float)
+
+    def timed(kernel, label):
+        def run(*args, **kwargs):
+            start = time.process_time()
+            result = kernel(*args, **kwargs)
+            totals[label] += time.process_time() - start
+            return result
+        run.accepts_out = getattr(kernel, "accepts_out", False)
+        return run
+
+    steps, in_place = fn.steps, fn.in_place_steps
+    fn.steps = [step._replace(kernel=timed(step.kernel, f"{step.kernel.__name__} "
+                                           f"{fn.nodes[step.output].shape}"))
+                for step in steps]
+    fn.in_place_steps = [(timed(k, f"{k.__name__} (in place)"), *rest)
+                         for k, *rest in in_place]
+    start = time.process_time()
+    model.fit(x, y_onehot, batch_size=BATCH, epochs=1, verbose=0, shuffle=True)
+    total = time.process_time() - start
+    fn.steps, fn.in_place_steps = steps, in_place
+    return total, totals
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--unfused", action="store_true",
+                        help="also run minikeras with plan fusion off (MINIKERAS_FUSE=0)")
+    parser.add_argument("--samples", type=int, default=60000,
+                        help="train on the first N samples (a shorter 'epoch', same steps)")
     args = parser.parse_args()
-    x, y_onehot, y_int = load()
-    contenders = {"minikeras fit": make_minikeras, "NumPy loop": make_numpy,
-                  "8 matmuls (floor)": make_matmuls}
+    threads = args.threads or len(os.sched_getaffinity(0))
+    x, y_onehot, y_int = (a[:args.samples] for a in load())
+    load_before = os.getloadavg()[0]
+    model = make_model()
+    contenders = {"minikeras fit": lambda: make_minikeras(model)}
+    if args.unfused:
+        contenders["minikeras fit, MINIKERAS_FUSE=0"] = lambda: make_minikeras(fuse="0")
     try:
         import torch  # noqa: F401
-        contenders = {"minikeras fit": make_minikeras, "PyTorch eager": make_torch,
-                      "NumPy loop": make_numpy, "8 matmuls (floor)": make_matmuls}
+        contenders["PyTorch eager"] = lambda: make_torch(threads)
     except ImportError:
-        print("(PyTorch not installed: pip install torch==2.13.0 for that column)")
+        print("(PyTorch not installed: run with .venv-keras/bin/python for that column)")
+    contenders["NumPy loop"] = make_numpy
+    contenders["8 matmuls (floor)"] = make_matmuls
     runs = {name: make() for name, make in contenders.items()}
     for run in runs.values():  # warm up: JIT, caches, first allocations
         run(x[:2000], y_onehot[:2000], y_int[:2000])
-    times = {name: [] for name in runs}
-    for _ in range(args.rounds):
+    wall = {name: [] for name in runs}
+    cpu = {name: [] for name in runs}
+    for r in range(args.rounds):
         for name, run in runs.items():
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             run(x, y_onehot, y_int)
-            times[name].append(time.perf_counter() - start)
-    med = {name: statistics.median(t) for name, t in times.items()}
-    ours = med["minikeras fit"]
-    print(f"one epoch of the seed MLP (60,000 samples, batch {BATCH}), median of "
-          f"{args.rounds} interleaved rounds")
-    print(f"{'':22}{'seconds':>9}{'minikeras / this':>18}")
-    for name, t in med.items():
-        print(f"{name:22}{t:9.3f}{ours / t:18.2f}")
+            wall[name].append(time.perf_counter() - start)
+            cpu[name].append(time.process_time() - start_cpu)
+        print(f"(round {r + 1}: " + ", ".join(f"{n} {wall[n][-1]:.2f}s/{cpu[n][-1]:.2f}s CPU"
+                                              for n in runs) + ")", file=sys.stderr, flush=True)
+    print(f"one epoch of the seed MLP ({len(x):,} samples, batch {BATCH}), median of "
+          f"{args.rounds} interleaved rounds, {threads} thread(s) each; load average "
+          f"{load_before:.1f} -> {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print("| contender | wall s | minikeras / this | CPU s | minikeras / this (CPU) |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    ours = "minikeras fit"
+    for name in runs:
+        ratio = statistics.median(a / b for a, b in zip(wall[ours], wall[name]))
+        ratio_cpu = statistics.median(a / b for a, b in zip(cpu[ours], cpu[name]))
+        print(f"| {name} | {statistics.median(wall[name]):.3f} | {ratio:.2f} | "
+              f"{statistics.median(cpu[name]):.3f} | {ratio_cpu:.2f} |")
+    if args.profile:
+        total, totals = profile(model, x, y_onehot)
+        steps = len(x) // BATCH
+        print(f"\nwhere a step's {total * 1e3 / steps:.2f} ms of CPU go (one epoch of fit; "
+              f"kernels {sum(totals.values()) * 1e3 / steps:.2f} ms):")
+        for label, t in sorted(totals.items(), key=lambda kv: -kv[1]):
+            print(f"  {label:<48} {t * 1e6 / steps:8.1f} us")
 
 
 if __name__ == "__main__":

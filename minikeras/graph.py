@@ -25,6 +25,7 @@ where the ``placement`` says (host memory or a GPU). Updates are all computed fr
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
@@ -48,19 +49,34 @@ from minikeras.updates import choose
 
 
 class Step(NamedTuple):
-    """One kernel call of a compiled function: read ``inputs``, write ``output``.
+    """One kernel call of a compiled function: read ``inputs``, write ``outputs``.
 
-    ``frees``: (root slot, the slots that are views of it) whose buffers go back to the
-    pool once this step has run; ``pooled``: offer the kernel a reused ``out`` buffer
-    (it accepts one, and its result may be big enough to be worth it).
+    All the bookkeeping is worked out when the function is compiled, so that running a
+    step costs little more than calling its kernel:
+
+    * ``outputs``: the slot the kernel's result goes to (a fused kernel with several
+      results returns a tuple: one slot for each);
+    * ``pooled``: offer the kernel reused buffers (``out=``): it accepts them, and its
+      result may be big enough to be worth it;
+    * ``give``: buffers the pool handed out whose last reader this step is;
+    * ``release``: slots no later step reads (those values, and views of them), so their
+      memory can go (values too small to matter are left until the call ends);
+    * ``read``: ``read(slots)`` gives the input arrays, in order (see ``_reader``).
     """
 
     kernel: Callable
     inputs: tuple[int, ...]
     attrs: dict
-    output: int
-    frees: tuple
+    outputs: tuple[int, ...]
     pooled: bool
+    give: tuple[int, ...]
+    release: tuple[int, ...]
+    read: Callable
+
+    @property
+    def output(self) -> int:
+        """The slot of the step's (first) result."""
+        return self.outputs[0]
 
 
 class FeedError(ValueError):
@@ -123,32 +139,42 @@ class Function:
 
     def _compile(self, targets: list[Tensor]) -> None:
         slot = {id(node): i for i, node in enumerate(self.nodes)}
-        self.n_slots = len(self.nodes)
         self.input_slots = [slot.get(id(t)) for t in self.inputs]
         fed = {id(t) for t in self.inputs}
-        self.leaves = []      # (slot, Variable|Constant) read fresh on each call
+        constants = []        # (slot, Constant): their values never change
+        self.variables = []   # (slot, Variable): read fresh on each call
         self.defaults = []    # (slot, value) for placeholders that have a default
         for i, node in enumerate(self.nodes):
-            if isinstance(node, (Variable, Constant)):
-                self.leaves.append((i, node))
+            if isinstance(node, Constant):
+                constants.append((i, node))
+            elif isinstance(node, Variable):
+                self.variables.append((i, node))
             elif isinstance(node, Placeholder) and id(node) not in fed:
                 if node.default is None:
                     raise FeedError(_missing_feed_message(node, targets))
                 self.defaults.append((i, node.default))
         target_slots = {slot[id(t)] for t in targets}
         self.plan = plan(self.nodes, keep=target_slots)  # fused where a pattern allows
-        chosen = [_kernel(self.nodes[i], name) for i, name, _, _ in self.plan]
+        # a fused kernel may pass on values the graph has no node for: slots after the nodes'
+        self.n_slots = max([len(self.nodes)] + [j + 1 for p in self.plan for j in p.outputs])
+        chosen = [_kernel(self.nodes[p.outputs[0]], p.kernel) for p in self.plan]
         root, frees_after, self.survivors = liveness(
-            [(i, kernels.returns_view(kernel), ins)
-             for (i, _, ins, _), kernel in zip(self.plan, chosen)], self.n_slots, target_slots)
-        members = {}
+            [(p.outputs if len(p.outputs) > 1 else p.outputs[0], kernels.returns_view(kernel),
+              p.inputs) for p, kernel in zip(self.plan, chosen)], self.n_slots, target_slots)
+        members = {}  # root -> the slots that share its buffer (itself and its views)
         for s, r in root.items():
             members.setdefault(r, []).append(s)
-        self.steps = []
-        for position, ((i, _, ins, attrs), kernel) in enumerate(zip(self.plan, chosen)):
-            frees = tuple((r, tuple(members[r])) for r in frees_after.get(position, ()))
-            pooled = kernels.accepts_out(kernel) and not _known_small(self.nodes[i])
-            self.steps.append(Step(kernel, ins, attrs, i, frees, pooled))
+        self.steps, pooled_slots = [], set()
+        for position, (p, kernel) in enumerate(zip(self.plan, chosen)):
+            pooled = kernels.accepts_out(kernel) and not self._known_small(p.outputs[0])
+            if pooled:
+                pooled_slots.update(p.outputs)
+            freed = frees_after.get(position, ())
+            self.steps.append(Step(
+                kernel, p.inputs, p.attrs, p.outputs, pooled,
+                give=tuple(r for r in freed if r in pooled_slots),
+                release=tuple(j for r in freed for j in members[r] if not self._known_small(j)),
+                read=_reader(p.inputs)))
         self.output_slots = [slot[id(t)] for t in self.outputs]
         # the buffers behind outputs (outputs may be views) go to the caller for good
         self.output_roots = {root[s] for s in self.output_slots}
@@ -159,37 +185,50 @@ class Function:
         self.pool = BufferPool()
         # host memory, or a GPU (arrays go up as they are fed, results come down)
         self.placement = placement_for(kernels.device_module())
+        # each call starts from a copy of these slots: the constants already in place
+        self.template = [None] * self.n_slots
+        self.placement.fill_constants(self.template, constants)
+
+    def _known_small(self, s: int) -> bool:
+        """Is slot ``s`` a node whose value is sure to be too small for the pool (all its
+        sizes known)? (A value with no node of its own may be of any size.)"""
+        if s >= len(self.nodes):
+            return False
+        shape = self.nodes[s].shape
+        return None not in shape and math.prod(shape) < POOL_MIN_SIZE
 
     def __call__(self, values: Sequence = ()):
         if len(values) != len(self.inputs):
             raise FeedError(f"this function takes {len(self.inputs)} input arrays "
                             f"({', '.join(t.name for t in self.inputs)}), got {len(values)}")
-        slots = [None] * self.n_slots
+        slots = self.template.copy()
         fed = [(s, _check_feed(ph, v)) for s, ph, v in zip(self.input_slots, self.inputs, values)
                if s is not None]
-        self.placement.fill(slots, fed, self.defaults, self.leaves)
+        self.placement.fill(slots, fed, self.defaults, self.variables)
         step, pool = None, self.pool
         try:
             for step in self.steps:  # read the inputs, call the kernel, write the output
-                kernel, ins, attrs, out, frees, pooled = step
-                args = [slots[j] for j in ins]
-                if pooled:
-                    buffer = pool.offer(out)
-                    result = kernel(*args, out=buffer, **attrs) if buffer is not None else \
-                        kernel(*args, **attrs)
-                    if result is not buffer:
-                        pool.received(out, result, buffer)
+                kernel, _, attrs, outputs, pooled, give, release, read = step
+                if pooled:  # the kernel may write into memory of finished values
+                    out = pool.offer(outputs)
+                    result = kernel(*read(slots), out=out, **attrs)
+                    pool.received(outputs, result, out)
                 else:
-                    result = kernel(*args, **attrs)
-                slots[out] = result
-                for root, views in frees:  # no later step reads these: reuse the memory
-                    pool.give(slots[root])
-                    for j in views:
+                    result = kernel(*read(slots), **attrs)
+                if len(outputs) == 1:
+                    slots[outputs[0]] = result
+                else:  # a fused kernel with several results returns them in a tuple
+                    for j, value in zip(outputs, result):
+                        slots[j] = value
+                if give:  # no later step reads these: reuse their memory
+                    for j in give:
+                        pool.give(slots[j])
+                if release:
+                    for j in release:
                         slots[j] = None
         except Exception as e:
             pool.end_call()  # a failed call gives nothing back: what it held is garbage
-            raise _runtime_error(self.nodes[step.output], [slots[j] for j in step.inputs],
-                                 e) from e
+            raise _runtime_error(self.nodes, step, [slots[j] for j in step.inputs], e) from e
         results = [self.placement.to_host(slots[s]) for s in self.output_slots]
         self._apply_updates(slots)
         pool.end_call(slots, self.survivors, self.output_roots)
@@ -215,6 +254,23 @@ class Function:
     def describe(self) -> str:
         """The compiled plan as text, one line per node (see ``format_graph``)."""
         return format_graph(self.outputs + [new for _, new in self.updates])
+
+
+def _reader(inputs: tuple[int, ...]) -> Callable:
+    """``read(slots)``: a step's input arrays, in order, from the list of slots.
+
+    ``operator.itemgetter`` does the reading in C, which matters when a step's own work
+    is tiny: ``itemgetter(1, 4)(slots)`` is ``(slots[1], slots[4])``. (One index would
+    give the bare item, not a sequence, so one input is read as the slice
+    ``slots[j:j + 1]``, a list of one, and no input as an empty slice.)
+
+    >>> _reader((1, 4))(['a', 'b', 'c', 'd', 'e']), _reader((2,))(['a', 'b', 'c'])
+    (('b', 'e'), ['c'])
+    """
+    if len(inputs) > 1:
+        return operator.itemgetter(*inputs)
+    j = inputs[0] if inputs else 0
+    return operator.itemgetter(slice(j, j + len(inputs)))
 
 
 def _kernel(node: Tensor, name: str) -> Callable:
@@ -244,11 +300,6 @@ def _attached_updates(outputs: list[Tensor], updates) -> list[tuple]:
     return found
 
 
-def _known_small(node: Tensor) -> bool:
-    """Is the node's value sure to be too small for the pool (all sizes known)?"""
-    return None not in node.shape and math.prod(node.shape) < POOL_MIN_SIZE
-
-
 def _constrain(var: Variable) -> None:
     """Apply the variable's constraint (e.g. a max-norm) to its new value, on the host."""
     if var.constraint is not None:
@@ -262,9 +313,17 @@ def _missing_feed_message(ph: Placeholder, targets) -> str:
             f"the inputs of K.function and feed an array.\n  placeholder made at {ph.where()}")
 
 
-def _runtime_error(node: Tensor, arrays, error: Exception) -> Exception:
+def _runtime_error(nodes, step: Step, arrays, error: Exception) -> Exception:
+    """The error of a kernel that failed, naming the node (the learner's op and line)."""
+    node = nodes[step.output]
     shapes = ", ".join(str(getattr(a, "shape", "?")) for a in arrays)
-    return RuntimeError(f"op {node.op.name!r} failed while computing {node.name!r} "
+    kernel = getattr(step.kernel, "__name__", "?").rstrip("_")
+    fused = ""
+    if kernel != node.op.name:  # a fused kernel: say which, and what else it computed
+        others = [nodes[j].name for j in step.outputs[1:] if j < len(nodes)]
+        fused = f" (in the fused kernel {kernel!r}" + \
+            (f", which also computes {', '.join(map(repr, others))}" if others else "") + ")"
+    return RuntimeError(f"op {node.op.name!r} failed while computing {node.name!r}{fused} "
                         f"(static shape {format_shape(node.shape)}) from arrays of shapes "
                         f"{shapes}: {error}\n  node made at {node.where()}")
 

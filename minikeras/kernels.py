@@ -38,9 +38,13 @@ else it does, it declares as attributes of the function, and the executor asks:
   array (reshape, transpose, identity...): the input's memory must not be reused while
   the result is alive.
 * ``fuses = (op, pattern)``, on reference kernels: the kernel computes ``op`` applied to
-  a pattern of nodes that ``fusion.py`` knows (``'bias_add'``, ``'scaled_gradient'``), in
-  one pass. What a fused kernel means is the same on every device, so only the
-  reference declares it; a device offers the fusion if its table has the kernel.
+  a pattern of nodes that ``fusion.py`` knows (``'bias_add'``, ``'scaled_gradient'``,
+  ``'dropout'``, ``'bias_gradient'``, ``'loss_gradient'``), in one pass. What a fused
+  kernel means is the same on every device, so only the reference declares it; a
+  device offers the fusion if its table has the kernel.
+* a fused kernel with several results (``bias_tanh_dropout``...) returns them as a
+  tuple, in the order its plan step lists them, and if it accepts ``out`` takes a tuple
+  of buffers (None where none is offered);
 * in-place steps (``sgd_momentum_step``...) return nothing: they overwrite their first
   arguments, a weight and its optimizer slots.
 

@@ -1,8 +1,8 @@
 """Where a compiled function's arrays live: in host memory, or on a GPU.
 
 The executor (``graph.Function``) does the same things on every device: put the fed
-arrays and the leaves' values into slots, run the kernels, bring the outputs back, write
-the new values of variables. Only *where* the arrays are differs, and that is all a
+arrays, the constants and the variables' values into slots, run the kernels, bring the
+outputs back, write the new values of variables. Only *where* the arrays are differs, and that is all a
 placement knows:
 
 * ``Host``: NumPy arrays in the computer's memory; a variable's value is written in place;
@@ -27,15 +27,22 @@ from minikeras.tensor import Variable
 class Host:
     """Arrays in host memory, as NumPy arrays."""
 
-    def fill(self, slots, fed, defaults, leaves) -> None:
-        """Put the fed arrays, the placeholders' defaults and the leaves' values in
-        their slots (``fed``, ``defaults``: (slot, array); ``leaves``: (slot, tensor))."""
+    def fill_constants(self, slots, constants) -> None:
+        """Put the constants' values in their slots, once, when a function is compiled
+        (``constants``: (slot, Constant); their values are read-only)."""
+        for s, constant in constants:
+            slots[s] = constant.value
+
+    def fill(self, slots, fed, defaults, variables) -> None:
+        """Put the fed arrays, the placeholders' defaults and the variables' values in
+        their slots, for one call (``fed``, ``defaults``: (slot, array); ``variables``:
+        (slot, Variable))."""
         for s, array in fed:
             slots[s] = array
         for s, array in defaults:
             slots[s] = array
-        for s, leaf in leaves:
-            slots[s] = leaf.value
+        for s, var in variables:
+            slots[s] = var.value
 
     def to_host(self, array) -> np.ndarray:
         return np.asarray(array)
@@ -71,21 +78,20 @@ class Device:
 
     def __init__(self, module):
         self.module = module
-        self.constants: dict[int, object] = {}  # slot -> its constant, uploaded once
 
-    def fill(self, slots, fed, defaults, leaves) -> None:
+    def fill_constants(self, slots, constants) -> None:
+        """Constants go up to the GPU once, when a function is compiled."""
+        for s, constant in constants:
+            slots[s] = self.module.to_device(np.asarray(constant.value))
+
+    def fill(self, slots, fed, defaults, variables) -> None:
         up = self.module.to_device
         for s, array in fed:
             slots[s] = up(np.asarray(array))
         for s, array in defaults:
             slots[s] = up(np.asarray(array))
-        for s, leaf in leaves:
-            if isinstance(leaf, Variable):
-                slots[s] = leaf.device_value(self.module)
-            else:
-                if s not in self.constants:
-                    self.constants[s] = up(np.asarray(leaf.value))
-                slots[s] = self.constants[s]
+        for s, var in variables:
+            slots[s] = var.device_value(self.module)
 
     def to_host(self, array) -> np.ndarray:
         return self.module.to_host(array)

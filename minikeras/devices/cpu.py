@@ -10,9 +10,11 @@ Which kernels run, which are here to be read
 The 'cpu' device runs a Numba kernel only where it beats NumPy on the 2-core machines
 this project runs on (``benchmarks/kernels_vs_numpy.py``, ``RESULTS.md``). ``KERNELS``,
 at the bottom, is what is dispatched: the **one-pass loops** (``tanh_grad``,
-``sigmoid_grad`` and their ``_scaled`` forms through dropout, ``bias_relu``: 4.6x
-NumPy's add + maximum, the dropout mask, Embedding's scatter-add gradient), each one pass
-where NumPy makes several and temporary arrays; the **in-place optimizer steps**; and of
+``sigmoid_grad`` and their ``_scaled`` forms through dropout, the same with the bias
+gradient summed in the same pass (``*_bias``), ``bias_relu``: 4.6x NumPy's add + maximum,
+the dropout mask, and its product in the same pass after tanh (``bias_tanh_dropout``),
+Embedding's scatter-add gradient), each one pass where NumPy makes several and
+temporary arrays; the **in-place optimizer steps**; and of
 the generic loops only ``softplus`` and ``elu`` (1.2x to 2.4x NumPy).
 
 The other generic loops (``GENERIC``: tanh, exp, add, sum, softmax, ...) are teaching
@@ -430,6 +432,83 @@ def relu_grad(g, y, out=None):
 relu_grad.accepts_out = True
 
 
+# The activation's gradient and the bias gradient of the Dense layer before it, in one
+# pass: each row's results are added into the bias gradient while they are in registers.
+# The sums run down each column in row order, as NumPy's sum over axis 0 does, so the
+# result is the unfused plan's to the bit. ``scaled``: the gradient came through dropout.
+@njit(cache=True)
+def _grad_bias_rows(code, scaled, g, s, y, out, bias_out, lo, hi, one):
+    """Rows of out = activation_grad(g [* s], y), and their column sums, for the columns
+    lo:hi (all 2-D arrays, rows >= 1)."""
+    rows = out.shape[0]
+    for i in range(rows):
+        for j in range(lo, hi):
+            gi = g[i, j] * s[i, j] if scaled else g[i, j]
+            v = _activation_grad(code, gi, y[i, j], one)
+            out[i, j] = v
+            if i == 0:
+                bias_out[j] = v
+            else:
+                bias_out[j] += v
+
+
+@njit(cache=True)
+def _grad_bias(code, scaled, g, s, y, out, bias_out, one):
+    _grad_bias_rows(code, scaled, g, s, y, out, bias_out, 0, out.shape[1], one)
+
+
+@njit(parallel=True, cache=True)
+def _grad_bias_parallel(code, scaled, g, s, y, out, bias_out, one, n_blocks):
+    """The same, the columns cut into ``n_blocks`` blocks that run on their own threads
+    (each column still summed in row order: the same bits as the serial loop)."""
+    cols = out.shape[1]
+    step = (cols + n_blocks - 1) // n_blocks
+    for k in prange(n_blocks):
+        _grad_bias_rows(code, scaled, g, s, y, out, bias_out, k * step,
+                        min((k + 1) * step, cols), one)
+
+
+# Below this many elements the serial loop wins (benchmarks/parallel_vs_serial.py): on
+# the project's shared 2-core machines it won at every size measured, up to 4M elements
+# (the parallel loop 0.13x to 0.35x as fast), so only a bigger array goes parallel.
+GRAD_BIAS_PARALLEL_MIN_SIZE = 1 << 24
+
+
+def _grad_bias_kernel(code, scaled, reference_kernel):
+    n_inputs = 3 if scaled else 2
+
+    def kernel(*inputs_and_bias, out=None):
+        *arrays, bias = inputs_and_bias
+        g = arrays[0]
+        if (any(a.shape != g.shape or a.dtype != g.dtype for a in arrays) or
+                g.dtype.kind != "f" or g.ndim < 2 or g.size == 0 or
+                bias.shape != g.shape[-1:] or bias.dtype != g.dtype):
+            return reference_kernel(*inputs_and_bias)  # the plain way
+        d_out, bias_out = (None, None) if out is None else out
+        d = _buffer(d_out, g.shape, g.dtype)
+        db = _buffer(bias_out, bias.shape, bias.dtype)
+        rows = [np.ascontiguousarray(a).reshape(-1, g.shape[-1]) for a in arrays[:n_inputs]]
+        g2, y2 = rows[0], rows[-1]
+        s2 = rows[1] if scaled else g2
+        args = (code, scaled, g2, s2, y2, d.reshape(g2.shape), db, g.dtype.type(1))
+        if g.size >= GRAD_BIAS_PARALLEL_MIN_SIZE and numba.get_num_threads() > 1:
+            _grad_bias_parallel(*args, min(numba.get_num_threads(), g.shape[-1]))
+        else:
+            _grad_bias(*args)
+        return d, db
+    kernel.accepts_out = True
+    kernel.__name__ = kernel.__qualname__ = reference_kernel.__name__
+    kernel.__doc__ = f"{reference_kernel.__name__} in one pass over memory."
+    return kernel
+
+
+tanh_grad_bias = _grad_bias_kernel(scalar.TANH_GRAD, False, REF["tanh_grad_bias"])
+sigmoid_grad_bias = _grad_bias_kernel(scalar.SIGMOID_GRAD, False, REF["sigmoid_grad_bias"])
+tanh_grad_scaled_bias = _grad_bias_kernel(scalar.TANH_GRAD, True, REF["tanh_grad_scaled_bias"])
+sigmoid_grad_scaled_bias = _grad_bias_kernel(scalar.SIGMOID_GRAD, True,
+                                             REF["sigmoid_grad_scaled_bias"])
+
+
 # Dense + activation: only relu is fused here. For tanh, the reference kernel (bias add
 # into one buffer, then NumPy's tanh in place) is as fast as it gets on these CPUs:
 # NumPy's tanh runs 16 floats at a time, a Numba loop calls the maths library once per
@@ -474,6 +553,34 @@ def bernoulli_like(x, p, value, rng, out=None):
 
 
 bernoulli_like.accepts_out = True
+
+
+# tanh then Dropout: NumPy adds the bias and takes tanh (16 floats at a time, see above),
+# then one pass draws the mask and multiplies, where the plain plan makes two.
+@njit(cache=True)
+def _dropout_product(y, bits, threshold, value, mask, out):
+    zero = value - value
+    for i in range(y.size):
+        m = value if bits[i] < threshold else zero
+        mask[i] = m
+        out[i] = y[i] * m
+
+
+def bias_tanh_dropout(z, b, p, value, rng, out=None):
+    """(y, mask, y * mask) for y = tanh(z + b), with the mask kernel's own draws."""
+    y_out, mask_out, product_out = (None,) * 3 if out is None else out
+    y = REF["bias_tanh"](z, b, out=y_out)
+    if y.dtype not in _FLOATS or not y.flags.c_contiguous:
+        return REF["bias_tanh_dropout"](z, b, p, value, rng, out=out)
+    mask = _buffer(mask_out, y.shape, y.dtype)
+    product = _buffer(product_out, y.shape, y.dtype)
+    bits = random_bits16(rng, y.size)
+    _dropout_product(y.reshape(-1), bits, bernoulli_threshold(p), y.dtype.type(value),
+                     mask.reshape(-1), product.reshape(-1))
+    return y, mask, product
+
+
+bias_tanh_dropout.accepts_out = True
 
 
 # Embedding's gradient: add each row of g into the table row its id names.
@@ -556,6 +663,10 @@ KERNELS = {
     "tanh_grad_scaled": tanh_grad_scaled, "sigmoid_grad_scaled": sigmoid_grad_scaled,
     "relu_grad": relu_grad,
     "bias_relu": bias_relu, "bernoulli_like": bernoulli_like, "gather_grad": gather_grad,
+    "tanh_grad_bias": tanh_grad_bias, "sigmoid_grad_bias": sigmoid_grad_bias,
+    "tanh_grad_scaled_bias": tanh_grad_scaled_bias,
+    "sigmoid_grad_scaled_bias": sigmoid_grad_scaled_bias,
+    "bias_tanh_dropout": bias_tanh_dropout,
     "sgd_momentum_step": sgd_momentum_step, "adam_step": adam_step,
     "rmsprop_step": rmsprop_step,
 }

@@ -238,7 +238,8 @@ def _wins(value, best, first):
 
 @njit(parallel=True, cache=True)
 def _max_pool_grad(x, g, dx, pool, strides, pads):
-    """dx[winner of each window] += g[window] (dx starts at 0); one task per sample.
+    """dx[winner of each window] += g[window] (each sample's dx zeroed first, in its own
+    task, so that an offered buffer is used as it is); one task per sample.
 
     Two passes over each window, both branch-free so that they run on SIMD lanes: its
     max, then the first cell equal to it takes the gradient (``free`` drops to 0 once a
@@ -247,6 +248,7 @@ def _max_pool_grad(x, g, dx, pool, strides, pads):
     n_batch, depth, rows, cols, channels = x.shape
     _, o0, o1, o2, _ = g.shape
     for n in prange(n_batch):
+        dx[n, :, :, :, :] = 0
         best = np.empty(channels, x.dtype)
         free = np.empty(channels, x.dtype)
         for a in range(o0):
@@ -326,10 +328,12 @@ def _avg_pool(x, y, pool, strides, pads):
 
 @njit(parallel=True, cache=True)
 def _avg_pool_grad(g, dx, pool, strides, pads):
-    """Each window's gradient, divided by its count, added to its real cells."""
+    """Each window's gradient, divided by its count, added to its real cells (each
+    sample's dx zeroed first)."""
     n_batch, depth, rows, cols, channels = dx.shape
     _, o0, o1, o2, _ = g.shape
     for n in prange(n_batch):
+        dx[n, :, :, :, :] = 0
         for a in range(o0):
             for b in range(o1):
                 for e in range(o2):
@@ -590,11 +594,16 @@ def max_pool_gather(x, h, *, pool_size, strides, padding, data_format, out=None)
 
 
 def _scattered(loop, like, pool_size, strides, padding, data_format, out, *inputs):
-    """Run a backward pooling loop, which adds into a zeroed channels_last image."""
+    """Run a backward pooling loop (it zeroes each sample, then adds into it) into a
+    channels_last image: ``out`` itself when it fits (no fresh memory, no copy)."""
     sizes, _, args = _pool_geometry(like, pool_size, strides, padding, data_format)
-    channels = ref.channels(like, data_format)
-    dx = np.zeros((like.shape[0], *_three(sizes, 1), channels), inputs[-1].dtype)
+    channels, dtype = ref.channels(like, data_format), inputs[-1].dtype
+    shape = (like.shape[0], *_three(sizes, 1), channels)
+    direct = data_format == "channels_last" and ref_fits(out, like.shape, dtype)
+    dx = out.reshape(shape) if direct else np.empty(shape, dtype)
     loop(*(_as_5d(a, data_format) for a in inputs), dx, *args)
+    if direct:
+        return out
     return _result(dx.reshape(like.shape[0], *sizes, channels), like.shape, data_format, out)
 
 

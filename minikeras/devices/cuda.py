@@ -1233,6 +1233,37 @@ def softmax_crossentropy_grad(g, target, logits, axis):
                                KERNELS["subtract"](scaled, target))
 
 
+# ---- fused kernels with several results (compositions: the plan still makes fewer
+# steps; one-pass GPU versions are for when someone can measure them on a GPU) ----
+def bias_tanh_dropout(z, b, p, value, rng):
+    """(y, mask, y * mask) for y = tanh(z + b), with the mask kernel's own draws."""
+    y = KERNELS["bias_tanh"](z, b)
+    mask = bernoulli_like(y, p, value, rng)
+    return y, mask, KERNELS["multiply"](y, mask)
+
+
+def _with_bias_gradient(name):
+    def fused(*inputs_and_bias):
+        *inputs, bias = inputs_and_bias
+        d = KERNELS[name](*inputs)
+        return d, sum_like(d, bias)
+    fused.__name__ = fused.__qualname__ = f"{name}_bias"
+    fused.__doc__ = f"({name}(*inputs), its sum over all but the last axis)."
+    return fused
+
+
+def softmax_crossentropy_softmax(target, logits, axis):
+    """(softmax_crossentropy(target, logits), softmax(logits))."""
+    return softmax_crossentropy(target, logits, axis), softmax(logits, axis)
+
+
+def softmax_crossentropy_grad_from_softmax(g, target, probs, axis):
+    """g * (probs * sum(t) - t)."""
+    scaled = KERNELS["multiply"](_dev(probs), sum_(target, (axis,), True))
+    return KERNELS["multiply"](expand_dims(g, (axis,)),
+                               KERNELS["subtract"](scaled, target))
+
+
 # ================================================================ the table
 _BINARY_DOCS = {
     "tanh_grad": "g * (1 - y ** 2), the gradient of tanh from its output y, in one pass.",
@@ -1251,8 +1282,12 @@ KERNELS = {
         flip, cumsum, argsort, take_along_axis, take_along_axis_grad, round_, dim, fill,
         matmul,
         random_uniform, random_normal, bernoulli_like, tanh_grad_scaled, relu_grad,
-        sigmoid_grad_scaled, softmax_crossentropy, softmax_crossentropy_grad)},
+        sigmoid_grad_scaled, softmax_crossentropy, softmax_crossentropy_grad,
+        bias_tanh_dropout, softmax_crossentropy_softmax,
+        softmax_crossentropy_grad_from_softmax)},
 }
+for _name in ("tanh_grad", "sigmoid_grad", "tanh_grad_scaled", "sigmoid_grad_scaled"):
+    KERNELS[f"{_name}_bias"] = _with_bias_gradient(_name)
 
 KERNELS.update({name: _whole_number_kernel(name) for name in ("floor_divide", "mod")})
 

@@ -190,6 +190,58 @@ def relu_grad(g, y):
     return np.where(y > 0, g, np.zeros((), g.dtype))
 
 
+# ---- fused kernels with several results ----
+# Each returns a tuple (one array per value the plan needs), and takes a tuple of offered
+# buffers as ``out`` (None where there is none).
+def _buffers(out, n):
+    return (None,) * n if out is None else out
+
+
+@kernel(accepts_out=True, fuses=("bias_tanh", "dropout"))
+def bias_tanh_dropout(z, b, p, value, rng, out=None):
+    """(y, mask, y * mask) for y = tanh(z + b) and mask = bernoulli_like(y, p, value, rng):
+    a Dense + tanh layer and the Dropout after it, its three values in one kernel (the
+    draws are the mask kernel's own, so the masks are the unfused plan's)."""
+    y_out, _, product_out = _buffers(out, 3)
+    y = bias_tanh(z, b, out=y_out)
+    mask = bernoulli_like(y, p, value, rng)
+    product = np.multiply(y, mask, out=product_out if fits(product_out, y.shape, y.dtype)
+                          else None)
+    return y, mask, product
+
+
+def _with_bias_gradient(grad_kernel):
+    """``grad_kernel`` and the gradient of a bias along the last axis, in one kernel:
+    ``(d, sum_like(d, bias))`` for ``d = grad_kernel(*inputs)``."""
+    def fused(*inputs_and_bias, out=None):
+        *inputs, bias = inputs_and_bias
+        d = grad_kernel(*inputs)
+        return d, sum_like(d, bias)
+    fused.__name__ = fused.__qualname__ = f"{grad_kernel.__name__}_bias"
+    fused.__doc__ = (f"({grad_kernel.__name__}(*inputs), its sum over all but the last "
+                     "axis): an activation's gradient and the bias gradient of the Dense "
+                     "layer before it.")
+    return kernel(fused, accepts_out=True, fuses=(grad_kernel.__name__, "bias_gradient"))
+
+
+@kernel(fuses=("softmax_crossentropy", "loss_gradient"))
+def softmax_crossentropy_softmax(target, logits, axis):
+    """(softmax_crossentropy(target, logits), softmax(logits)): the loss, and the softmax
+    its gradient needs (``softmax_crossentropy_grad_from_softmax``), from one exp pass."""
+    shifted = logits - np.max(logits, axis=axis, keepdims=True)
+    e = np.exp(shifted)
+    total = np.sum(e, axis=axis, keepdims=True)
+    loss = -np.sum(target * (shifted - np.log(total)), axis=axis)
+    return loss, e / total
+
+
+@kernel
+def softmax_crossentropy_grad_from_softmax(g, target, probs, axis):
+    """g * (probs * sum(t) - t): ``softmax_crossentropy_grad`` from softmax(z) itself."""
+    total = np.sum(target, axis=axis, keepdims=True)
+    return np.expand_dims(g, axis) * (probs * total - target)
+
+
 @kernel
 def softmax_crossentropy(target, logits, axis):
     """-sum(t * log_softmax(z)) along axis, as sum(t) * logsumexp(z) - sum(t * z)."""
@@ -201,6 +253,10 @@ def softmax_crossentropy_grad(g, target, logits, axis):
     """g * (softmax(z) * sum(t) - t): the gradient of the crossentropy above."""
     total = np.sum(target, axis=axis, keepdims=True)
     return np.expand_dims(g, axis) * (softmax(logits, axis) * total - target)
+
+
+for _grad in (tanh_grad, sigmoid_grad, tanh_grad_scaled, sigmoid_grad_scaled):
+    _with_bias_gradient(_grad)
 
 
 @kernel

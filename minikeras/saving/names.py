@@ -61,8 +61,9 @@ class KerasLayer:
 
 
 _MERGE = KerasLayer(())
-# convolution and pooling (issue 11): Keras 3.0's keys. Its transposed convolutions had no
-# output_padding yet, and Conv1D-3D no lora_rank: those are written only when set.
+# convolution and pooling (issue 11): Keras 3.0's keys. Its transposed convolutions took
+# output_padding only through **kwargs (their configs leave it out), and Conv1D-3D had no
+# lora_rank: those are written only when set.
 _WINDOW = ("kernel_size", "strides", "padding", "data_format", "dilation_rate")
 _CONV = KerasLayer(("filters", *_WINDOW, "groups", "activation", "use_bias",
                     "kernel_initializer", "bias_initializer", "kernel_regularizer",

@@ -252,6 +252,21 @@ def test_cpu_pooling_kernels_match_the_reference(x_shape, pool_size, strides, pa
         assert_same(cpu.avg_pool_grad(g, x, **attrs), ref.avg_pool_grad(g, x, **attrs))
 
 
+@pytest.mark.parametrize("data_format", [CL, CF])
+def test_cpu_pooling_gradients_fill_an_offered_buffer_with_garbage_in_it(data_format):
+    """The executor offers reused buffers: every cell must be written, zeros included
+    (the last row and column here belong to no window)."""
+    attrs = {"pool_size": (2, 2), "strides": (2, 2), "padding": "valid",
+             "data_format": data_format}
+    x = distinct(*_layout((3, 5, 7, 4), data_format), dtype=np.float32)
+    g = normal(*ref.max_pool(x, **attrs).shape, dtype=np.float32)
+    for name, args in (("max_pool_grad", (x, g)), ("avg_pool_grad", (g, x))):
+        out = np.full(x.shape, np.nan, np.float32)
+        got = getattr(cpu, name)(*args, out=out, **attrs)
+        assert got is out
+        assert_same(out, ref.KERNELS[name](*args, **attrs))
+
+
 def test_cpu_max_pool_with_extreme_values():
     x = np.array([[[-np.inf], [-1e30], [np.inf], [1e30], [np.nan], [0.0]]], np.float32)
     attrs = {"pool_size": (2,), "strides": (2,), "padding": "valid", "data_format": CL}

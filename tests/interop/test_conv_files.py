@@ -86,14 +86,28 @@ def zoo_global_channels_first(lib):
     return lib.Model([steps, volume, image], L.Dense(3, activation="softmax")(merged))
 
 
-FAMILIES = [mnist_cnn, zoo_2d_channels_first, zoo_1d, zoo_3d, zoo_global_channels_first]
+def output_padding(lib):
+    """Keras 3.0's transposed convolutions take output_padding (through **kwargs) but do
+    not write it to their config: files minikeras writes keep it, 3.0's own lose it.
+    (3.0 also refuses a 0 in it, "value > 0"; 3.15 takes (1, 0).)"""
+    L = lib.layers
+    return lib.Sequential([L.Input(shape=(5, 4, 2)),
+                           L.Conv2DTranspose(3, 3, strides=2, output_padding=1),
+                           L.Reshape((12, 30)),
+                           L.Conv1DTranspose(2, 2, strides=3, output_padding=2), L.Flatten(),
+                           L.Dense(3, activation="softmax")])
+
+
+FAMILIES = [mnist_cnn, zoo_2d_channels_first, zoo_1d, zoo_3d, zoo_global_channels_first,
+            output_padding]
 FAMILIES_30 = [mnist_cnn, zoo_2d_nearest, zoo_1d, zoo_3d, zoo_global_channels_first]
 
 
 def data(build):
     shapes = {mnist_cnn: [(12, 12, 1)], zoo_2d_channels_first: [(3, 10, 10)],
               zoo_2d_nearest: [(3, 10, 10)], zoo_1d: [(12, 3)], zoo_3d: [(4, 6, 6, 2)],
-              zoo_global_channels_first: [(3, 12), (2, 4, 6, 6), (6, 6, 2)]}[build]
+              zoo_global_channels_first: [(3, 12), (2, 4, 6, 6), (6, 6, 2)],
+              output_padding: [(5, 4, 2)]}[build]
     source = np.random.default_rng(3)
     xs = [source.normal(size=(16, *shape)).astype("float32") for shape in shapes]
     y = np.eye(3, dtype="float32")[np.random.default_rng(4).integers(0, 3, 16)]
@@ -145,13 +159,13 @@ def test_keras_file_opens_in_minikeras(tmp_path, build):
 
 
 def test_output_padding_opens_in_keras_3_15(tmp_path):
-    """Keras 3.0's transposed convolutions had no output_padding; 3.15's have."""
+    """Keras 3.15 takes an output_padding with a 0 in it (3.0 refuses it)."""
     ours = mk.Sequential([mk.layers.Input(shape=(4, 4, 2)),
-                          mk.layers.Conv2DTranspose(3, 3, strides=2, output_padding=1)])
+                          mk.layers.Conv2DTranspose(3, 3, strides=2, output_padding=(1, 0))])
     ours.save(tmp_path / "op.keras")
     theirs = keras.saving.load_model(tmp_path / "op.keras")
     x = rng.normal(size=(2, 4, 4, 2)).astype("float32")
-    assert theirs.output_shape == ours.output_shape == (None, 10, 10, 3)
+    assert theirs.output_shape == ours.output_shape == (None, 10, 9, 3)
     assert_close(theirs.predict(x, verbose=0), ours.predict(x, verbose=0))
 
 
@@ -207,7 +221,7 @@ def _keras30(*args):
 
 def test_minikeras_convnets_open_in_keras_3_0(tmp_path):
     jobs, expected = [], []
-    for build in FAMILIES_30:
+    for build in [*FAMILIES_30, output_padding]:
         x, y = data(build)
         ours = build(mk)
         ours.compile(mk.optimizers.Adam(0.01), "categorical_crossentropy")

@@ -19,6 +19,8 @@ from answers_lesson04 import RIGHT as RIGHT_04
 from answers_lesson04 import WRONG as WRONG_04
 from answers_lesson05 import RIGHT as RIGHT_05
 from answers_lesson05 import WRONG as WRONG_05
+from answers_lesson06 import RIGHT as RIGHT_06
+from answers_lesson06 import WRONG as WRONG_06
 from answers_lesson07 import RIGHT as RIGHT_07
 from answers_lesson07 import WRONG as WRONG_07
 from answers_lesson08 import RIGHT as RIGHT_08
@@ -27,8 +29,8 @@ from lessonkit.notebooks import check_cells, lesson_paths, read
 
 from minikeras import grading
 
-WRONG = WRONG_01 + WRONG_02 + WRONG_03 + WRONG_04 + WRONG_05 + WRONG_07 + WRONG_08
-RIGHT = RIGHT_01 + RIGHT_02 + RIGHT_03 + RIGHT_04 + RIGHT_05 + RIGHT_07 + RIGHT_08
+WRONG = WRONG_01 + WRONG_02 + WRONG_03 + WRONG_04 + WRONG_05 + WRONG_06 + WRONG_07 + WRONG_08
+RIGHT = RIGHT_01 + RIGHT_02 + RIGHT_03 + RIGHT_04 + RIGHT_05 + RIGHT_06 + RIGHT_07 + RIGHT_08
 LESSONS = {int(p.name[:2]): p for p in lesson_paths()}
 
 
