@@ -24,8 +24,8 @@ layer use the primitives directly, and so do the functions here: one implementat
 ``gelu``'s ``approximate``), these follow Keras 3 and say so.
 
 Not here (yet): FFTs, ``linalg`` decompositions, ``image``, ``einsum``, control flow
-(``while_loop``, ``scan``, ``map``), segment and scatter ops, the convolutions of
-``ops.nn``.
+(``while_loop``, ``scan``, ``map``), segment and scatter ops, ``ops.nn``'s
+``conv_transpose``.
 """
 from minikeras.ops import math, nn, numpy  # noqa: F401
 

@@ -13,20 +13,48 @@ from __future__ import annotations
 
 from minikeras import config
 from minikeras.ops import activations as act
+from minikeras.ops import convolution as cv
 from minikeras.ops import crossentropy as xent
 from minikeras.ops import elementwise as ew
 from minikeras.ops import linalg as la
 from minikeras.ops import normalization as norm
+from minikeras.ops import pooling as pool
 from minikeras.ops import reductions as red
 from minikeras.ops import shapes as sh
 from minikeras.ops.core import ShapeError, Tensor
 from minikeras.ops.eager import keras_op
 
 __all__ = [
-    "batch_normalization", "binary_crossentropy", "categorical_crossentropy", "elu", "gelu",
-    "hard_sigmoid", "hard_silu", "hard_swish", "leaky_relu", "log_sigmoid", "log_softmax",
-    "moments", "multi_hot", "normalize", "one_hot", "relu", "relu6", "selu", "sigmoid",
-    "silu", "softmax", "softplus", "softsign", "sparse_categorical_crossentropy", "swish",
+    "average_pool",
+    "batch_normalization",
+    "binary_crossentropy",
+    "categorical_crossentropy",
+    "conv",
+    "depthwise_conv",
+    "elu",
+    "gelu",
+    "hard_sigmoid",
+    "hard_silu",
+    "hard_swish",
+    "leaky_relu",
+    "log_sigmoid",
+    "log_softmax",
+    "max_pool",
+    "moments",
+    "multi_hot",
+    "normalize",
+    "one_hot",
+    "relu",
+    "relu6",
+    "selu",
+    "separable_conv",
+    "sigmoid",
+    "silu",
+    "softmax",
+    "softplus",
+    "softsign",
+    "sparse_categorical_crossentropy",
+    "swish",
 ]
 
 
@@ -142,3 +170,43 @@ def normalize(x, axis=-1, order=2, epsilon=None) -> Tensor:
                               epsilon or config.epsilon())
     raise NotImplementedError(f"normalize with order={order}")
 
+
+
+# ---------------------------------------------------------------- convolution and pooling
+# Keras 3's argument order (data_format before dilation_rate) around the primitives of
+# ops/convolution.py and ops/pooling.py.
+
+@keras_op("inputs", "kernel")
+def conv(inputs, kernel, strides=1, padding="valid", data_format=None,
+         dilation_rate=1) -> Tensor:
+    """N-D convolution; ``kernel`` is (k..., in_channels, filters), as Keras stores it."""
+    return cv.conv(inputs, kernel, strides, padding, dilation_rate, 1, data_format)
+
+
+@keras_op("inputs", "kernel")
+def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
+                   dilation_rate=1) -> Tensor:
+    """Each channel with its own filters; ``kernel`` is (k..., in_channels, multiplier)."""
+    return cv.depthwise_conv(inputs, kernel, strides, padding, dilation_rate, data_format)
+
+
+@keras_op("inputs", "depthwise_kernel", "pointwise_kernel")
+def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, padding="valid",
+                   data_format=None, dilation_rate=1) -> Tensor:
+    """A depthwise convolution followed by a 1x1 convolution that mixes the channels."""
+    spread = cv.depthwise_conv(inputs, depthwise_kernel, strides, padding, dilation_rate,
+                               data_format)
+    return cv.conv(spread, pointwise_kernel, 1, "valid", 1, 1, data_format)
+
+
+@keras_op("inputs")
+def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None) -> Tensor:
+    """The largest value of each window (``strides=None``: the windows do not overlap)."""
+    return pool.max_pool(inputs, pool_size, strides, padding, data_format)
+
+
+@keras_op("inputs")
+def average_pool(inputs, pool_size, strides=None, padding="valid",
+                 data_format=None) -> Tensor:
+    """The mean of each window; padded cells are left out of the mean, as in Keras."""
+    return pool.avg_pool(inputs, pool_size, strides, padding, data_format)

@@ -9,6 +9,10 @@ import minikeras as mk
 X = np.arange(12.0, dtype="float32").reshape(3, 4) - 5.0
 I32 = np.array([1, 2, 3, 4], dtype="int32")
 B = np.array([True, False, True, True])
+IMAGES = np.random.default_rng(0).normal(size=(2, 6, 5, 3)).astype("float32")
+KERNEL = np.random.default_rng(1).normal(size=(3, 2, 3, 4)).astype("float32")
+DEPTHWISE = np.random.default_rng(2).normal(size=(3, 3, 3, 2)).astype("float32")
+POINTWISE = np.random.default_rng(3).normal(size=(1, 1, 6, 4)).astype("float32")
 
 CALLS = {
     # item 1: the dtypes of reductions and arithmetic
@@ -139,6 +143,17 @@ CALLS = {
     "mod": lambda o: o.mod(X, 3.0),
     "floor_divide": lambda o: o.floor_divide(X, 3.0),
     "erf": lambda o: o.erf(X / 4),
+    # ops.nn's convolutions and pooling, Keras 3's argument order
+    "conv_valid": lambda o: o.conv(IMAGES, KERNEL),
+    "conv_same_strided": lambda o: o.conv(IMAGES, KERNEL, strides=2, padding="same"),
+    "conv_dilated": lambda o: o.conv(IMAGES, KERNEL, padding="same", dilation_rate=2),
+    "conv_channels_first": lambda o: o.conv(IMAGES.transpose(0, 3, 1, 2), KERNEL,
+                                            data_format="channels_first"),
+    "depthwise_conv": lambda o: o.depthwise_conv(IMAGES, DEPTHWISE, padding="same"),
+    "separable_conv": lambda o: o.separable_conv(IMAGES, DEPTHWISE, POINTWISE, strides=2),
+    "max_pool": lambda o: o.max_pool(IMAGES, 2),
+    "max_pool_same": lambda o: o.max_pool(IMAGES, (3, 2), strides=1, padding="same"),
+    "average_pool_same": lambda o: o.average_pool(IMAGES, 2, padding="same"),
 }
 
 
