@@ -24,6 +24,7 @@ from minikeras.config import (  # noqa: F401
     epsilon,
     floatx,
     image_data_format,
+    normalize_data_format,
     set_epsilon,
     set_floatx,
     set_image_data_format,
@@ -294,6 +295,65 @@ def random_binomial(shape, p=0.0, dtype=None, seed=None) -> Tensor:
 def l2_normalize(x, axis=None) -> Tensor:
     """x / sqrt(max(sum(x^2), epsilon)) along ``axis`` (Keras 2's K.l2_normalize)."""
     return ops.l2_normalize(x, axis, epsilon())
+
+
+# ---------------------------------------------------------------- convolution (Keras 2)
+def conv1d(x, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1) -> Tensor:
+    """1-D convolution; kernel (k, in, out). ``padding`` 'valid', 'same' or 'causal'."""
+    return ops.conv(x, kernel, strides, padding, dilation_rate, 1, data_format)
+
+
+def conv2d(x, kernel, strides=(1, 1), padding="valid", data_format=None,
+           dilation_rate=(1, 1)) -> Tensor:
+    """2-D convolution; kernel (kh, kw, in, out) whatever the data format."""
+    return ops.conv(x, kernel, strides, padding, dilation_rate, 1, data_format)
+
+
+def conv3d(x, kernel, strides=(1, 1, 1), padding="valid", data_format=None,
+           dilation_rate=(1, 1, 1)) -> Tensor:
+    """3-D convolution; kernel (kd, kh, kw, in, out)."""
+    return ops.conv(x, kernel, strides, padding, dilation_rate, 1, data_format)
+
+
+def conv2d_transpose(x, kernel, output_shape, strides=(1, 1), padding="valid",
+                     data_format=None, dilation_rate=(1, 1)) -> Tensor:
+    """The transposed 2-D convolution to ``output_shape`` (the whole shape, batch first);
+    kernel (kh, kw, out, in), as Keras 2."""
+    data_format = normalize_data_format(data_format)
+    size = ops.convolution.spatial_shape(tuple(output_shape), data_format)
+    return ops.conv_transpose(x, kernel, size, strides, padding, dilation_rate, 1, data_format)
+
+
+def depthwise_conv2d(x, depthwise_kernel, strides=(1, 1), padding="valid", data_format=None,
+                     dilation_rate=(1, 1)) -> Tensor:
+    """Each channel convolved with its own kernels; kernel (kh, kw, in, multiplier)."""
+    return ops.depthwise_conv(x, depthwise_kernel, strides, padding, dilation_rate, data_format)
+
+
+def separable_conv2d(x, depthwise_kernel, pointwise_kernel, strides=(1, 1), padding="valid",
+                     data_format=None, dilation_rate=(1, 1)) -> Tensor:
+    """A depthwise convolution, then a 1x1 one with pointwise_kernel (1, 1, in * dm, out)."""
+    inside = ops.depthwise_conv(x, depthwise_kernel, strides, padding, dilation_rate,
+                                data_format)
+    return ops.conv(inside, pointwise_kernel, data_format=data_format)
+
+
+def pool2d(x, pool_size, strides=(1, 1), padding="valid", data_format=None,
+           pool_mode="max") -> Tensor:
+    """Max or average ('avg') pooling; note Keras 2's default strides of 1 here."""
+    return _pool(x, pool_size, strides, padding, data_format, pool_mode)
+
+
+def pool3d(x, pool_size, strides=(1, 1, 1), padding="valid", data_format=None,
+           pool_mode="max") -> Tensor:
+    return _pool(x, pool_size, strides, padding, data_format, pool_mode)
+
+
+def _pool(x, pool_size, strides, padding, data_format, pool_mode):
+    if pool_mode not in ("max", "avg"):
+        raise ValueError(f"pool_mode must be 'max' or 'avg', got {pool_mode!r}")
+    pool = ops.max_pool if pool_mode == "max" else ops.avg_pool
+    return pool(x, pool_size, strides, padding, data_format)
 
 
 __all__ = [n for n in dir() if not n.startswith("_") and n not in ("annotations", "Sequence")]

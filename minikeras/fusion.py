@@ -9,6 +9,12 @@ a compiled function runs is rewritten. Two patterns of the classic MLP:
   times the activation's slope: ``tanh_grad(multiply(g, mask), y)`` runs as
   ``tanh_grad_scaled(g, mask, y, like)``.
 
+* ``'positive_mask'``, backward: relu's gradient ``where(greater(y, 0), g, 0)`` runs as
+  ``relu_grad(g, y)``, with no boolean mask stored in between;
+* ``'conv_bias_add'``, forward: the same with a convolution before the bias add,
+  ``relu(add(conv(x, w), b))``, runs as ``conv_bias_relu(x, w, b)``, which applies bias
+  and relu to the convolution's result in place (channels last).
+
 Each saves a whole pass over memory, and the intermediate is never stored. Which kernel
 fuses which activation, the kernels declare themselves (``fuses = ('tanh', 'bias_add')``,
 see ``minikeras.kernels``); this module only knows the two patterns, and uses a fused
@@ -26,7 +32,10 @@ from __future__ import annotations
 
 from collections import Counter
 
+import numpy as np
+
 from minikeras import kernels
+from minikeras.tensor import Constant
 
 
 def _is_bias_add(node) -> bool:
@@ -37,6 +46,28 @@ def _is_bias_add(node) -> bool:
     return (b.ndim == 1 and z.ndim >= 2 and z.shape[-1] is not None
             and z.shape[-1] == b.shape[0] and z.dtype == b.dtype == node.dtype
             and node.dtype in ("float32", "float64"))
+
+
+def _is_zero(t) -> bool:
+    return isinstance(t, Constant) and np.ndim(t.value) == 0 and t.value == 0
+
+
+def _is_positive_mask(node) -> bool:
+    """``where(greater(y, 0), g, 0)`` with g shaped like y, all of one float type."""
+    if node.op is None or node.op.name != "where":
+        return False
+    cond, g, zero = node.inputs
+    if cond.op is None or cond.op.name != "greater" or not _is_zero(zero):
+        return False
+    y, threshold = cond.inputs
+    return (_is_zero(threshold) and g.shape == y.shape == node.shape
+            and g.dtype == y.dtype == node.dtype and node.dtype in ("float32", "float64"))
+
+
+def _is_conv(node) -> bool:
+    """A channels_last convolution (whose channels axis is the last, as the bias's)."""
+    return node.op is not None and node.op.name == "conv" and \
+        node.attrs["data_format"] == "channels_last"
 
 
 def _is_plain_product(node, user) -> bool:
@@ -64,11 +95,33 @@ def plan(nodes, keep=()) -> list[tuple[int, str, tuple[int, ...], dict]]:
         """Is ``t`` an intermediate that only the node being fused reads?"""
         return readers[id(t)] == 1 and index[id(t)] not in keep and index[id(t)] in steps
 
+    def only_shape_read(t, user) -> bool:
+        """Does nothing but ``user`` read ``t``'s values? ``sum_like(g, t)`` only reads
+        its shape (the bias gradient's unbroadcast), which the fused result shares."""
+        others = [n for n in nodes if n is not user and any(u is t for u in n.inputs)]
+        return index[id(t)] not in keep and index[id(t)] in steps and all(
+            n.op.name == "sum_like" and n.inputs[1] is t and n.inputs[0] is not t
+            for n in others)
+
+    same_shape_as = {}  # fused-away node -> a planned node of the same shape
     fused = kernels.fusions()  # (op, pattern) -> kernel name, on this device
     for i, node in enumerate(nodes):
         name = node.op.name if node.op is not None else None
         first = node.inputs[0] if node.inputs else None
-        if (name, "bias_add") in fused and _is_bias_add(first) and absorbable(first):
+        if (name, "conv_bias_add") in fused and _is_bias_add(first) and absorbable(first) \
+                and _is_conv(first.inputs[0]) and only_shape_read(first.inputs[0], first):
+            conv, b = first.inputs
+            x, w = conv.inputs
+            steps[i] = (fused[name, "conv_bias_add"],
+                        (index[id(x)], index[id(w)], index[id(b)]), conv.attrs)
+            del steps[index[id(first)]], steps[index[id(conv)]]
+            same_shape_as[index[id(conv)]] = i  # sum_like(g, conv) reads only its shape
+        elif (name, "positive_mask") in fused and _is_positive_mask(node) and \
+                absorbable(first):
+            g, y = node.inputs[1], first.inputs[0]
+            steps[i] = (fused[name, "positive_mask"], (index[id(g)], index[id(y)]), {})
+            del steps[index[id(first)]]
+        elif (name, "bias_add") in fused and _is_bias_add(first) and absorbable(first):
             z, b = first.inputs
             steps[i] = (fused[name, "bias_add"], (index[id(z)], index[id(b)]), {})
             del steps[index[id(first)]]
@@ -87,4 +140,5 @@ def plan(nodes, keep=()) -> list[tuple[int, str, tuple[int, ...], dict]]:
                 del steps[index[id(product)]]
                 if through:
                     del steps[index[id(first)]]
-    return [(i, *steps[i]) for i in sorted(steps)]
+    return [(i, name, tuple(same_shape_as.get(j, j) for j in ins), attrs)
+            for i, (name, ins, attrs) in sorted(steps.items())]

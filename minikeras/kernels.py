@@ -43,6 +43,15 @@ else it does, it declares as attributes of the function, and the executor asks:
   reference declares it; a device offers the fusion if its table has the kernel.
 * in-place steps (``sgd_momentum_step``...) return nothing: they overwrite their first
   arguments, a weight and its optimizer slots.
+
+Adding a kernel from outside
+----------------------------
+``register(name, reference=..., cpu=..., cuda=...)`` puts kernels for op ``name`` (a new
+op, or a faster version of an old one) beside the families' own: the reference joins the
+reference table, the CPU and CUDA versions override it on their device, exactly as a
+family's would. Graphs compiled afterwards use them. ``registered(...)`` does the same
+for a ``with`` block only and then puts the tables back as they were (for checks and
+tests, which must not leave a learner's kernel behind).
 """
 from __future__ import annotations
 
@@ -56,11 +65,14 @@ from minikeras import config
 # reference, the Numba CPU and CUDA (None where a family has no such version yet).
 FAMILIES = [
     ("reference", "cpu", "cuda"),
+    ("reference_conv", "cpu_conv", "cuda_conv"),  # convolution and pooling
     ("reference_rnn", "cpu_rnn", "cuda_rnn"),  # recurrent cells (issue 12)
 ]
 
 _tables: dict[str, dict[str, Callable]] = {}
 _USER_ENV = set(os.environ)
+# kernels added by register(), merged after the families': where -> op name -> kernel
+_added: dict[str, dict[str, Callable]] = {"reference": {}, "cpu": {}, "cuda": {}}
 
 
 def _merged(modules) -> dict[str, Callable]:
@@ -72,7 +84,7 @@ def _merged(modules) -> dict[str, Callable]:
 
 
 def _reference_table() -> dict[str, Callable]:
-    return _merged(reference for reference, _, _ in FAMILIES)
+    return {**_merged(reference for reference, _, _ in FAMILIES), **_added["reference"]}
 
 
 def _cpu_table() -> dict[str, Callable]:
@@ -85,7 +97,8 @@ def _cpu_table() -> dict[str, Callable]:
     import numba  # imported when a graph first runs, not with minikeras
     if "NUMBA_THREADING_LAYER" not in _USER_ENV:
         numba.config.THREADING_LAYER = "workqueue"
-    return _merged(m for reference, cpu, _ in FAMILIES for m in (reference, cpu))
+    return {**_merged(reference for reference, _, _ in FAMILIES), **_added["reference"],
+            **_merged(cpu for _, cpu, _ in FAMILIES), **_added["cpu"]}
 
 
 def _cuda_table() -> dict[str, Callable]:
@@ -96,7 +109,7 @@ def _cuda_table() -> dict[str, Callable]:
         raise RuntimeError(
             "the device is 'cuda' but CUDA kernels are not available here "
             f"({e}); use minikeras.set_device('cpu') or MINIKERAS_DEVICE=cpu") from None
-    return _merged(cuda for _, _, cuda in FAMILIES)
+    return {**_merged(cuda for _, _, cuda in FAMILIES), **_added["cuda"]}
 
 
 def table(device: str | None = None) -> dict[str, Callable]:
@@ -150,6 +163,67 @@ def fusion_enabled() -> bool:
 def reset() -> None:
     """Forget the chosen tables (after changing MINIKERAS_KERNELS or installing CUDA)."""
     _tables.clear()
+
+
+def register(name: str, *, reference: Callable | None = None, cpu: Callable | None = None,
+             cuda: Callable | None = None) -> None:
+    """Add kernels for op ``name``: its NumPy reference, a CPU and a CUDA version (any).
+
+    They sit beside the families' kernels and follow the same rules (the CPU version
+    overrides the reference on 'cpu'; a fused reference declares ``fuses``). Functions
+    compiled from now on use them.
+
+    Args:
+        name: the op's name (``Op(name, ...)``), or a fused kernel's.
+        reference: the NumPy definition of correct (the 'cpu' device falls back on it).
+        cpu: a faster version for the 'cpu' device (Numba, usually).
+        cuda: the version for the 'cuda' device (device arrays in, a device array out).
+
+    >>> import numpy as np
+    >>> def double(x):
+    ...     return 2 * x
+    >>> with registered("double", reference=double):
+    ...     lookup("double")(np.ones(2))
+    array([2., 2.])
+    >>> has("double")
+    False
+    """
+    for where, kernel in (("reference", reference), ("cpu", cpu), ("cuda", cuda)):
+        if kernel is not None:
+            if not callable(kernel):
+                raise TypeError(f"register({name!r}): the {where} kernel must be a function, "
+                                f"got {type(kernel).__name__}")
+            _added[where][name] = kernel
+    reset()
+
+
+class registered:
+    """``register(...)`` for a ``with`` block: afterwards the tables are as they were.
+
+    Args:
+        name: the op's name.
+        **kernels: ``reference=``, ``cpu=``, ``cuda=``, as for ``register``.
+
+    >>> import numpy as np
+    >>> with registered("sub", reference=np.subtract):
+    ...     lookup("sub")(np.ones(2), np.ones(2))
+    array([0., 0.])
+    >>> has("sub")
+    False
+    """
+
+    def __init__(self, name: str, **kernels: Callable | None):
+        self.name, self.kernels = name, kernels
+
+    def __enter__(self):
+        self.saved = {where: dict(table) for where, table in _added.items()}
+        register(self.name, **self.kernels)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for where, table in self.saved.items():
+            _added[where] = table
+        reset()
 
 
 # ---- the contract, as the executor asks it ----

@@ -120,3 +120,17 @@ def test_training_on_the_numpy_reference_kernels_matches(monkeypatch):
             kernels.reset()
     for a, b in zip(run("numpy"), run("numba")):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+
+
+def test_relu_gradient_becomes_one_kernel(monkeypatch):
+    """where(greater(y, 0), g, 0) runs as relu_grad(g, y): same gradients, no mask."""
+    x, y = _dense(lambda t: mk.ops.relu(t))
+    data = np.random.default_rng(2).normal(size=(6, 4)).astype("float32")
+    grad = K.gradients(K.sum(y * y), [x])[0]
+    f = K.function([x], [grad])
+    names = [name for _, name, _, _ in f.plan]
+    assert "relu_grad" in names and "greater" not in names and "where" not in names
+    monkeypatch.setenv("MINIKERAS_FUSE", "0")
+    g = K.function([x], [grad])
+    assert "where" in [name for _, name, _, _ in g.plan]
+    np.testing.assert_array_equal(f([data])[0], g([data])[0])

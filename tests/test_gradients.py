@@ -306,6 +306,85 @@ GRADIENT_CASES["minimum"].append(case("cap", lambda x: K.minimum(x, 0.5),
                                       away_from([0.5], 3, 4)))
 
 
+# ---- convolution and pooling: 1, 2 and 3 spatial axes, both data formats, strides,
+# dilation, groups, every padding; kernels as large as the input, strides past the kernel
+CF = {"data_format": "channels_first"}
+CONV_SETUPS = [
+    # id, x shape, kernel shape, attributes
+    ("1d_valid", (2, 7, 3), (3, 3, 4), {}),
+    ("1d_causal_dilated", (2, 7, 2), (3, 2, 3), {"padding": "causal", "dilation_rate": 2}),
+    ("2d_same_stride2_odd", (2, 7, 6, 3), (4, 3, 3, 2), {"strides": 2, "padding": "same"}),
+    ("2d_channels_first_groups", (2, 4, 5, 5), (3, 3, 2, 6),
+     {"groups": 2, "padding": "same", **CF}),
+    ("2d_stride_dilation_explicit", (1, 8, 7, 2), (2, 3, 2, 3),
+     {"strides": (2, 1), "dilation_rate": (1, 2), "padding": ((1, 0), (2, 1))}),
+    ("2d_kernel_is_the_input", (2, 3, 3, 2), (3, 3, 2, 2), {}),
+    ("2d_size1_spatial", (2, 1, 1, 3), (1, 1, 3, 2), {}),
+    ("1d_stride_past_kernel", (1, 9, 2), (2, 2, 2), {"strides": 4}),
+    ("3d_same", (1, 4, 5, 3, 2), (2, 3, 2, 2, 3), {"padding": "same"}),
+    ("3d_channels_first_strides", (1, 2, 5, 4, 4), (3, 2, 2, 2, 2),
+     {"strides": (2, 1, 3), **CF}),
+]
+
+
+def _conv_output(x_shape, w_shape, attrs):
+    x = K.placeholder(shape=x_shape, dtype="float64")
+    return ops.conv(x, K.constant(np.zeros(w_shape), dtype="float64"), **attrs).shape
+
+
+def _spatial(shape, attrs):
+    return shape[2:] if attrs.get("data_format") == "channels_first" else shape[1:-1]
+
+
+GRADIENT_CASES["conv"] = [
+    case(id, lambda x, w, a=attrs: ops.conv(x, w, **a), normal(*xs), normal(*ws))
+    for id, xs, ws, attrs in CONV_SETUPS]
+# the transposed convolution maps the conv's output size back to its input size
+def _transpose_case(id, xs, ws, attrs):
+    size = _spatial(xs, attrs)
+    return case(id, lambda g, w: ops.conv_transpose(g, w, size, **attrs),
+                normal(*_conv_output(xs, ws, attrs)), normal(*ws))
+
+
+GRADIENT_CASES["conv_transpose"] = [_transpose_case(*setup) for setup in CONV_SETUPS[::2]] + [
+    # Conv2DTranspose's output_padding: one extra row the forward conv never reads
+    case("2d_output_padding", lambda g, w: ops.conv_transpose(
+        g, w, (8, 6), strides=2, padding=((0, -1), (1, 1))), normal(1, 3, 3, 2),
+        normal(3, 3, 2, 2))]
+GRADIENT_CASES["conv_kernel_grad"] = [
+    case(id, lambda x, g, a=attrs, k=ws[:-2]: ops.conv_kernel_grad(x, g, k, **a),
+         normal(*xs), normal(*_conv_output(xs, ws, attrs)))
+    for id, xs, ws, attrs in CONV_SETUPS[1::2]]
+POOL_SETUPS = [
+    # id, x shape, attributes (pool_size first)
+    ("1d", (2, 7, 3), {"pool_size": 2}),
+    ("2d_same_overlapping", (2, 5, 6, 2), {"pool_size": 3, "strides": 2, "padding": "same"}),
+    ("2d_channels_first_odd_same", (1, 2, 5, 5), {"pool_size": (2, 3), "padding": "same", **CF}),
+    ("2d_stride_past_window", (1, 7, 7, 1), {"pool_size": 2, "strides": 3}),
+    ("2d_window_is_the_input", (2, 3, 4, 2), {"pool_size": (3, 4)}),
+    ("3d", (1, 4, 4, 3, 2), {"pool_size": 2, "padding": "same"}),
+]
+
+
+def _pool_output(x_shape, attrs):
+    return ops.max_pool(K.placeholder(shape=x_shape, dtype="float64"), **attrs).shape
+
+
+GRADIENT_CASES["max_pool"] = [case(id, lambda x, a=attrs: ops.max_pool(x, **a), distinct(*xs))
+                              for id, xs, attrs in POOL_SETUPS]
+GRADIENT_CASES["avg_pool"] = [case(id, lambda x, a=attrs: ops.avg_pool(x, **a), normal(*xs))
+                              for id, xs, attrs in POOL_SETUPS]
+# no gradient reaches x through these two (which cell wins does not change nearby)
+GRADIENT_CASES["max_pool_grad"] = [
+    case(id, lambda x, g, a=attrs: ops.max_pool_grad(x, g, **a), distinct(*xs),
+         normal(*_pool_output(xs, attrs))) for id, xs, attrs in POOL_SETUPS]
+GRADIENT_CASES["max_pool_gather"] = [
+    case(id, lambda x, h, a=attrs: ops.max_pool_gather(x, h, **a), distinct(*xs), normal(*xs))
+    for id, xs, attrs in POOL_SETUPS]
+GRADIENT_CASES["avg_pool_grad"] = [
+    case(id, lambda g, like, a=attrs: ops.avg_pool_grad(g, like, **a),
+         normal(*_pool_output(xs, attrs)), normal(*xs)) for id, xs, attrs in POOL_SETUPS]
+
 
 def _xent_inputs(n=4, k=3):
     target = _rng.dirichlet(np.ones(k), size=n)
@@ -387,6 +466,12 @@ COMPOSITE_CASES: dict[str, list[Case]] = {
         case("vector_matrix", K.batch_dot, normal(2, 4), normal(2, 4, 5)),
         case("matrix_vector", K.batch_dot, normal(2, 3, 4), normal(2, 4)),
     ],
+    "depthwise_conv": [
+        case("2d_multiplier_2", lambda x, w: ops.depthwise_conv(x, w, padding="same"),
+             normal(2, 5, 4, 3), normal(3, 2, 3, 2)),
+        case("1d_channels_first_strides_dilation",
+             lambda x, w: ops.depthwise_conv(x, w, strides=2, dilation_rate=2, **CF),
+             normal(2, 2, 9), normal(3, 2, 1))],
     "mlp": [case("tanh_softmax_xent",
                  lambda x, w1, b1, w2: K.mean(K.categorical_crossentropy(
                      f64(np.eye(3)[[0, 2, 1, 1, 0]]), K.softmax(K.dot(K.tanh(
@@ -736,6 +821,25 @@ SECOND_ORDER = {
                 None),
     "clip_abs_relu": (lambda x: K.clip(x, -1.0, 1.0) * K.abs(x) * K.relu(x) ** 2,
                       away_from([-1.0, 0.0, 1.0], 3, 4), None),
+    # conv, then each of its gradient ops differentiated again: x and the kernel are cut
+    # from one vector, so the Hessian covers both and their cross terms
+    "conv2d_input_and_kernel": (
+        lambda v: K.square(ops.conv(K.reshape(v[:40], (1, 5, 4, 2)),
+                                    K.reshape(v[40:], (3, 2, 2, 3)), strides=(2, 1),
+                                    padding="same")), normal(76), None),
+    "conv1d_groups_causal": (
+        lambda v: K.tanh(ops.conv(K.reshape(v[:24], (2, 6, 2)), K.reshape(v[24:], (2, 1, 4)),
+                                  padding="causal", dilation_rate=2, groups=2)),
+        normal(32), None),
+    "conv_transpose_channels_first": (
+        lambda v: K.square(ops.conv_transpose(
+            K.reshape(v[:18], (1, 2, 3, 3)), K.reshape(v[18:], (2, 2, 3, 2)), (6, 5),
+            strides=2, padding="same", data_format="channels_first")), normal(42), None),
+    "max_pool_squared": (lambda x: K.square(ops.max_pool(x, 2, strides=1, padding="same")),
+                         distinct(1, 4, 5, 2), None),
+    "avg_pool_3d_times_input": (lambda x: ops.avg_pool(x, 2, padding="same") *
+                                ops.avg_pool(K.square(x), 2, padding="same"),
+                                normal(1, 3, 3, 3, 2), None),
 }
 
 

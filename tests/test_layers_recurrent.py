@@ -332,6 +332,29 @@ def test_stateful_layer_continues_and_resets():
     np.testing.assert_allclose(model.predict(x, verbose=0), outs3[:, -1], **TOL)
 
 
+def test_eager_calls_of_a_stateful_layer_continue_from_its_states():
+    # Keras 3: calling a stateful layer (or a model holding one) on arrays keeps the
+    # states the call ends with, as predict does
+    x = rng.normal(size=(2, 4, 3)).astype("float32")
+    model = Sequential([Input(batch_shape=(2, None, 3)), GRU(5, stateful=True,
+                                                              return_sequences=True)])
+    layer = model.layers[0]
+    w = random_weights(layer)
+    zeros = [np.zeros((2, 5), np.float32)]
+    step = lambda xt, s: np_gru_step(xt, s, w)
+    outs, states = np_layer(step, x, zeros)
+    outs2, _ = np_layer(step, x[:, :2], states)
+    np.testing.assert_allclose(model(x), outs, **TOL)
+    np.testing.assert_allclose(layer.states[0].numpy(), outs[:, -1], **TOL)
+    np.testing.assert_allclose(layer(x[:, :2]), outs2, **TOL)     # the layer alone too
+    layer.reset_states()
+    np.testing.assert_allclose(model(x), outs, **TOL)
+    plain = GRU(5, return_sequences=True)
+    plain(x)
+    plain.set_weights(layer.get_weights())
+    np.testing.assert_allclose(plain(x), plain(x), **TOL)        # not stateful: no memory
+
+
 def test_stateful_errors():
     with pytest.raises(ValueError, match="batch size must be static"):
         Sequential([Input(shape=(4, 3)), SimpleRNN(2, stateful=True)])

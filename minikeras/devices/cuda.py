@@ -1027,6 +1027,13 @@ def sigmoid_grad_scaled(g, s, y, like):
     return KERNELS["sigmoid_grad"](sum_like(KERNELS["multiply"](g, s), like), y)
 
 
+def relu_grad(g, y):
+    """g where y > 0, else 0 (relu's gradient, from its output y)."""
+    g, y = _dev(g), _dev(y)
+    zero = to_device(np.zeros((), g.dtype))
+    return where(KERNELS["greater"](y, zero), g, zero)
+
+
 def softmax_crossentropy(target, logits, axis):
     """-sum(t * log_softmax(z)) along axis."""
     product = KERNELS["multiply"](target, log_softmax(logits, axis))
@@ -1056,7 +1063,7 @@ KERNELS = {
         argmin, count, reshape, reshape_like, transpose, expand_dims, squeeze, concatenate,
         tile, untile, pad, getitem, getitem_grad, gather, gather_grad, check_ids, one_hot,
         matmul,
-        random_uniform, random_normal, bernoulli_like, tanh_grad_scaled,
+        random_uniform, random_normal, bernoulli_like, tanh_grad_scaled, relu_grad,
         sigmoid_grad_scaled, softmax_crossentropy, softmax_crossentropy_grad)},
 }
 

@@ -175,6 +175,13 @@ def sigmoid_grad_scaled(g, s, y, like):
     return sigmoid_grad(sum_like(g * s, like), y)
 
 
+@kernel(fuses=("where", "positive_mask"))
+def relu_grad(g, y):
+    """g where y > 0, else 0: relu's gradient ``where(greater(y, 0), g, 0)`` in one pass,
+    from relu's output y (no boolean mask stored in between)."""
+    return np.where(y > 0, g, np.zeros((), g.dtype))
+
+
 @kernel
 def softmax_crossentropy(target, logits, axis):
     """-sum(t * log_softmax(z)) along axis, as sum(t) * logsumexp(z) - sum(t * z)."""

@@ -4,11 +4,42 @@
 nodes); ``core.py`` the core layers (Input, Dense, Activation, Dropout, Flatten, ...);
 ``embedding.py`` Embedding; ``lambda_layer.py`` Lambda and how its function is saved;
 ``merge.py`` Add, Concatenate and the other merges; ``rnn/`` the recurrent
-cells and layers. ``get(name)`` finds a class by name and ``serialize(layer)``
+cells and layers; ``convolutional.py``, ``convolutional_transpose.py``, ``separable.py``,
+``pooling.py``, ``reshaping.py`` the convolution, pooling, padding, cropping and
+upsampling layers. ``get(name)`` finds a class by name and ``serialize(layer)``
 describes a layer as plain data (for saving models).
 """
-from minikeras.layers import core, embedding, lambda_layer, merge, rnn
+from minikeras.layers import (
+    convolutional,
+    convolutional_transpose,
+    core,
+    embedding,
+    lambda_layer,
+    merge,
+    pooling,
+    reshaping,
+    rnn,
+    separable,
+)
 from minikeras.layers.base import InputSpec, Layer  # noqa: F401
+from minikeras.layers.convolutional import (  # noqa: F401
+    AtrousConvolution1D,
+    AtrousConvolution2D,
+    Conv1D,
+    Conv2D,
+    Conv3D,
+    Convolution1D,
+    Convolution2D,
+    Convolution3D,
+)
+from minikeras.layers.convolutional_transpose import (  # noqa: F401
+    Conv1DTranspose,
+    Conv2DTranspose,
+    Conv3DTranspose,
+    Convolution1DTranspose,
+    Convolution2DTranspose,
+    Convolution3DTranspose,
+)
 from minikeras.layers.core import (  # noqa: F401
     Activation,
     Dense,
@@ -39,6 +70,43 @@ from minikeras.layers.merge import (  # noqa: F401
     multiply,
     subtract,
 )
+from minikeras.layers.pooling import (  # noqa: F401
+    AveragePooling1D,
+    AveragePooling2D,
+    AveragePooling3D,
+    AvgPool1D,
+    AvgPool2D,
+    AvgPool3D,
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalAveragePooling3D,
+    GlobalAvgPool1D,
+    GlobalAvgPool2D,
+    GlobalAvgPool3D,
+    GlobalMaxPool1D,
+    GlobalMaxPool2D,
+    GlobalMaxPool3D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    GlobalMaxPooling3D,
+    MaxPool1D,
+    MaxPool2D,
+    MaxPool3D,
+    MaxPooling1D,
+    MaxPooling2D,
+    MaxPooling3D,
+)
+from minikeras.layers.reshaping import (  # noqa: F401
+    Cropping1D,
+    Cropping2D,
+    Cropping3D,
+    UpSampling1D,
+    UpSampling2D,
+    UpSampling3D,
+    ZeroPadding1D,
+    ZeroPadding2D,
+    ZeroPadding3D,
+)
 from minikeras.layers.rnn import (  # noqa: F401
     GRU,
     LSTM,
@@ -51,8 +119,17 @@ from minikeras.layers.rnn import (  # noqa: F401
     StackedRNNCells,
     TimeDistributed,
 )
+from minikeras.layers.separable import (  # noqa: F401
+    DepthwiseConv1D,
+    DepthwiseConv2D,
+    SeparableConv1D,
+    SeparableConv2D,
+    SeparableConvolution1D,
+    SeparableConvolution2D,
+)
 
-_MODULES = (core, embedding, lambda_layer, merge, rnn)
+_MODULES = (core, embedding, lambda_layer, merge, rnn, convolutional,
+            convolutional_transpose, separable, pooling, reshaping)
 
 
 def get(name: str):

@@ -342,7 +342,13 @@ class Layer:
             if problem:
                 raise ValueError(f'Input {i} of layer "{self.name}" is incompatible with the '
                                  f"layer: {problem}, but received input with shape "
-                                 f"{format_shape(x.shape)}\n  at {Origin.capture()}")
+                                 f"{format_shape(x.shape)}{self._input_mismatch_note()}"
+                                 f"\n  at {Origin.capture()}")
+
+    def _input_mismatch_note(self) -> str:
+        """More to say when an input does not fit ``input_spec`` (convolutions: the shapes
+        of the weights it was built for). Nothing by default."""
+        return ""
 
     def _symbolic_call(self, inputs, kwargs, training):
         self._maybe_build(inputs)
@@ -414,7 +420,14 @@ class Layer:
 
         constants = nest_map(constant, inputs)
         outputs = self._symbolic_call(constants, kwargs, training)
-        return nest_map(lambda t: _as_array(K.eval(t)), outputs)
+        # a stateful layer (or a model holding one) keeps the states this call ends with,
+        # as Keras 3's eager calls do: the outputs and the state updates run together
+        updates = self._stateful_updates() if hasattr(self, "_stateful_updates") else \
+            getattr(self, "_state_updates", [])
+        if not updates:
+            return nest_map(lambda t: _as_array(K.eval(t)), outputs)
+        values = iter(K.function([], nest_flatten(outputs), updates)([]))
+        return nest_map(lambda t: _as_array(next(values)), outputs)
 
     # ---- shapes of a called layer ----
     def _node_attr(self, attr):

@@ -23,6 +23,7 @@ from minikeras.ops.activations import (  # noqa: F401
     tanh_grad,
 )
 from minikeras.ops.broadcast import broadcast_like, sum_like, unbroadcast  # noqa: F401
+from minikeras.ops.convolution import conv, conv_kernel_grad, conv_transpose, depthwise_conv  # noqa: F401
 from minikeras.ops.core import REGISTRY, Op, ShapeError, as_tensor, as_tensors  # noqa: F401
 from minikeras.ops.crossentropy import (  # noqa: F401
     binary_crossentropy,
@@ -63,6 +64,13 @@ from minikeras.ops.elementwise import (  # noqa: F401
     zeros_like,
 )
 from minikeras.ops.linalg import batch_dot, dot, l2_normalize, matmul  # noqa: F401
+from minikeras.ops.pooling import (  # noqa: F401
+    avg_pool,
+    avg_pool_grad,
+    max_pool,
+    max_pool_gather,
+    max_pool_grad,
+)
 from minikeras.ops.random import bernoulli_like, dropout, random_normal, random_uniform, set_seed  # noqa: F401
 from minikeras.ops.reductions import argmax, argmin, count, max, mean, min, prod, std, sum, var  # noqa: F401
 from minikeras.ops.shapes import (  # noqa: F401

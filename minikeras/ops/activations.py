@@ -45,7 +45,9 @@ sigmoid_grad = Op("sigmoid_grad", broadcasting, _sigmoid_grad_grad)
 
 
 def _relu_grad(y, g):
-    return [where(greater(y.inputs[0], 0.0), g, 0.0)]
+    """g where relu(x) > 0 (that is, x > 0), else 0. Written with the output y, not x:
+    then nothing else reads x, and a bias add before relu can be fused with it."""
+    return [where(greater(y, 0.0), g, 0.0)]
 
 
 def _elu_grad(y, g):

@@ -61,6 +61,28 @@ class KerasLayer:
 
 
 _MERGE = KerasLayer(())
+# convolution and pooling (issue 11): Keras 3.0's keys. Its transposed convolutions had no
+# output_padding yet, and Conv1D-3D no lora_rank: those are written only when set.
+_WINDOW = ("kernel_size", "strides", "padding", "data_format", "dilation_rate")
+_CONV = KerasLayer(("filters", *_WINDOW, "groups", "activation", "use_bias",
+                    "kernel_initializer", "bias_initializer", "kernel_regularizer",
+                    "bias_regularizer", "activity_regularizer", "kernel_constraint",
+                    "bias_constraint"))
+_CONV_TRANSPOSE = KerasLayer(("filters", *_WINDOW, "activation", "use_bias",
+                              "kernel_initializer", "bias_initializer", "kernel_regularizer",
+                              "bias_regularizer", "activity_regularizer", "kernel_constraint",
+                              "bias_constraint"))
+_DEPTHWISE = KerasLayer(("depth_multiplier", *_WINDOW, "activation", "use_bias",
+                         "depthwise_initializer", "bias_initializer", "depthwise_regularizer",
+                         "bias_regularizer", "activity_regularizer", "depthwise_constraint",
+                         "bias_constraint"))
+_SEPARABLE = KerasLayer(("depth_multiplier", "filters", *_WINDOW, "activation", "use_bias",
+                         "depthwise_initializer", "pointwise_initializer", "bias_initializer",
+                         "depthwise_regularizer", "pointwise_regularizer", "bias_regularizer",
+                         "activity_regularizer", "depthwise_constraint",
+                         "pointwise_constraint", "bias_constraint"))
+_POOLING = KerasLayer(("pool_size", "padding", "strides", "data_format"))
+_GLOBAL_POOLING = KerasLayer(("data_format", "keepdims"))
 
 # the recurrent family (Keras 3.0's keys): a layer's own keys, and its cell's
 _RNN_LAYER = ("return_sequences", "return_state", "go_backwards", "stateful", "unroll",
@@ -98,6 +120,23 @@ LAYERS: dict[str, KerasLayer] = {
     "Add": _MERGE, "Subtract": _MERGE, "Multiply": _MERGE, "Average": _MERGE,
     "Maximum": _MERGE, "Minimum": _MERGE,
     "Concatenate": KerasLayer(("axis",)),
+    **{name: _CONV for name in ("Conv1D", "Conv2D", "Conv3D")},
+    **{name: _CONV_TRANSPOSE for name in ("Conv1DTranspose", "Conv2DTranspose",
+                                          "Conv3DTranspose")},
+    **{name: _SEPARABLE for name in ("SeparableConv1D", "SeparableConv2D")},
+    **{name: _DEPTHWISE for name in ("DepthwiseConv1D", "DepthwiseConv2D")},
+    **{f"{kind}Pooling{rank}D": _POOLING for kind in ("Max", "Average") for rank in (1, 2, 3)},
+    **{f"Global{kind}Pooling{rank}D": _GLOBAL_POOLING for kind in ("Max", "Average")
+       for rank in (1, 2, 3)},
+    "ZeroPadding1D": KerasLayer(("padding",)),
+    "ZeroPadding2D": KerasLayer(("padding", "data_format")),
+    "ZeroPadding3D": KerasLayer(("padding", "data_format")),
+    "Cropping1D": KerasLayer(("cropping",)),
+    "Cropping2D": KerasLayer(("cropping", "data_format")),
+    "Cropping3D": KerasLayer(("cropping", "data_format")),
+    "UpSampling1D": KerasLayer(("size",)),
+    "UpSampling2D": KerasLayer(("size", "data_format", "interpolation")),
+    "UpSampling3D": KerasLayer(("size", "data_format")),
     "SimpleRNNCell": KerasLayer(_CELL),
     "LSTMCell": KerasLayer(_LSTM_CELL),
     "GRUCell": KerasLayer(_GRU_CELL),

@@ -590,3 +590,11 @@ def test_a_training_step_on_cuda_matches_the_reference_node_by_node(setup, fuse,
                                           **step.attrs)
         for d, h in zip(device, host):
             assert_same(gpu.to_host(d), h, {"rtol": 1e-5, "atol": 1e-6})
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_relu_grad(dtype):
+    y = np.maximum(normal((3, 4), dtype), 0)
+    y[0, 0] = np.nan
+    check("relu_grad", normal((3, 4), dtype, seed=1), y)
+    check("relu_grad", np.zeros((0, 2), dtype), np.zeros((0, 2), dtype))

@@ -35,6 +35,26 @@ def test_activation_grads(name, shape, dtype):
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("shape", SHAPES)
+def test_relu_grad(shape, dtype):
+    rng = np.random.default_rng(2)
+    g, y = _arrays(shape, dtype, 2, rng)
+    y = np.maximum(y, 0)  # a relu output: zeros and positives
+    if y.size:
+        y.flat[0], g.flat[-1] = np.nan, np.inf  # NaN is not > 0; inf passes through
+    want = REF["relu_grad"](g, y)
+    got = cpu.KERNELS["relu_grad"](g, y)
+    assert got.dtype == want.dtype and got.shape == want.shape
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(want, np.where(y > 0, g, 0))
+    if len(shape) == 2 and shape[0] > 1:
+        np.testing.assert_array_equal(cpu.KERNELS["relu_grad"](g.T, y.T), want.T)
+        out = np.empty_like(g)
+        assert cpu.KERNELS["relu_grad"](g, y, out=out) is out
+        np.testing.assert_array_equal(out, want)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize("name, n_slots, attrs", [
     ("sgd_momentum_step", 1, {"momentum": 0.9, "nesterov": True}),
     ("sgd_momentum_step", 1, {"momentum": 0.5, "nesterov": False}),

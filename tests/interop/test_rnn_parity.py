@@ -190,6 +190,20 @@ def test_stateful_layers_continue_and_reset(kind):
     assert_close(predict(ours, X), predict(theirs, X))
 
 
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+def test_eager_calls_of_stateful_layers_keep_their_states(kind):
+    def build(lib):
+        L = lib.layers
+        inp = L.Input(batch_shape=(4, 6, 3))
+        return lib.Model(inp, layer_class(lib, kind)(4, stateful=True, **KINDS[kind])(inp))
+    ours, theirs = compare(build, X)          # predict, then calls on arrays continue
+    for _ in range(2):
+        assert_close([np.asarray(ours(X))], [keras.ops.convert_to_numpy(theirs(X))])
+    for model in (ours, theirs):
+        model.layers[1].reset_states()
+    assert_close([np.asarray(ours(X))], [keras.ops.convert_to_numpy(theirs(X))])
+
+
 def test_embedding_mask_zero_into_lstm_and_gru():
     ids = np.array([[3, 1, 0, 0, 2], [2, 0, 5, 0, 0], [0, 0, 0, 0, 0], [1, 2, 3, 4, 5]])
 

@@ -19,18 +19,24 @@ from answers_lesson04 import RIGHT as RIGHT_04
 from answers_lesson04 import WRONG as WRONG_04
 from answers_lesson05 import RIGHT as RIGHT_05
 from answers_lesson05 import WRONG as WRONG_05
+from answers_lesson07 import RIGHT as RIGHT_07
+from answers_lesson07 import WRONG as WRONG_07
+from answers_lesson08 import RIGHT as RIGHT_08
+from answers_lesson08 import WRONG as WRONG_08
 from lessonkit.notebooks import check_cells, lesson_paths, read
 
 from minikeras import grading
 
-WRONG = WRONG_01 + WRONG_02 + WRONG_03 + WRONG_04 + WRONG_05
-RIGHT = RIGHT_01 + RIGHT_02 + RIGHT_03 + RIGHT_04 + RIGHT_05
+WRONG = WRONG_01 + WRONG_02 + WRONG_03 + WRONG_04 + WRONG_05 + WRONG_07 + WRONG_08
+RIGHT = RIGHT_01 + RIGHT_02 + RIGHT_03 + RIGHT_04 + RIGHT_05 + RIGHT_07 + RIGHT_08
 LESSONS = {int(p.name[:2]): p for p in lesson_paths()}
 
 
 def learner_namespace() -> dict:
     """What the lessons' set-up cells import."""
+    import numba
     import numpy as np
+    from numba import cuda, njit, prange
 
     import minikeras as mk
     from minikeras import axes, config
@@ -42,7 +48,8 @@ def learner_namespace() -> dict:
         "Reshape", "concatenate")}
     return {"__name__": "__learner__", "np": np, "math": math, "mk": mk, "K": K,
             "axes": axes, "config": config, "check_gradients": check_gradients,
-            "define_op": define_op, "unbroadcast": unbroadcast, **layers}
+            "define_op": define_op, "unbroadcast": unbroadcast, "numba": numba, "njit": njit,
+            "prange": prange, "cuda": cuda, **layers}
 
 
 def answer_of(exercise: str, code: str, namespace: dict | None = None):
