@@ -37,8 +37,9 @@ def machine() -> str:
         names = [line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
                  if line.startswith("model name")]
         cpu = names[0] if names else cpu
-    return (f"{cpu}, {os.cpu_count()} cores; minikeras {mk.__version__}, "
-            f"numpy {np.__version__}")
+    threads = os.environ.get("OMP_NUM_THREADS", "not set")
+    return (f"{cpu}, {os.cpu_count()} cores, OMP_NUM_THREADS {threads}; minikeras "
+            f"{mk.__version__}, numpy {np.__version__}")
 
 
 def record(out: Path, name: str, entry: dict) -> None:
