@@ -24,10 +24,10 @@ pull each node towards the average position of its neighbours (fewer crossings).
 """
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
-from xml.sax.saxutils import escape
 
 import numpy as np
 
@@ -248,25 +248,25 @@ def draw(nodes: Iterable[Node], edges: Iterable[Edge], title: str | None = None)
               '<path d="M 0 0 L 10 5 L 0 10 z" fill="#555"/></marker></defs>'),
              f'<g transform="translate(0 {offset})">']
     if title:
-        parts.append(f'<text x="{PAD}" y="{PAD - 2}" font-weight="bold">{escape(title)}</text>')
+        parts.append(f'<text x="{PAD}" y="{PAD - 2}" font-weight="bold">{_xml(title)}</text>')
     for e, route in zip(edges, layout.routes):
         parts.append(f'<path class="edge" d="{layout.path(route)}" fill="none" stroke="#555" '
                      'marker-end="url(#arrow)"/>')
         if e.label:
             x, y, _, _ = layout.box(e.target)
             parts.append(f'<text x="{layout.x[route[-2]] * 0.5 + layout.x[e.target] * 0.5 + 3:.1f}"'
-                         f' y="{y - 6:.1f}" font-size="10" fill="#555">{escape(e.label)}</text>')
+                         f' y="{y - 6:.1f}" font-size="10" fill="#555">{_xml(e.label)}</text>')
     boxes = {}
     for n in nodes:
         x, y, w, h = boxes[n.id] = layout.box(n.id)
         stroke = ' stroke-width="2.5"' if n.bold else ""
-        parts.append(f'<g class="node {escape(n.kind)}"><rect x="{x:.1f}" y="{y:.1f}" '
+        parts.append(f'<g class="node {_xml(n.kind)}"><rect x="{x:.1f}" y="{y:.1f}" '
                      f'width="{w:.1f}" height="{h:.1f}" rx="5" fill="{FILL.get(n.kind, "#fff")}" '
                      f'stroke="#333"{stroke}/>')
         for k, text in enumerate((n.title, *n.lines)):
             weight = ' font-weight="bold"' if k == 0 else ""
             parts.append(f'<text x="{x + PAD:.1f}" y="{y + PAD + 11 + k * LINE_H:.1f}"'
-                         f'{weight}>{escape(text)}</text>')
+                         f'{weight}>{_xml(text)}</text>')
         parts.append("</g>")
     parts.append("</g></svg>")
     return Drawing("\n".join(parts), len(nodes), len(edges), boxes)
@@ -386,3 +386,8 @@ def lesson_style() -> None:
     import matplotlib
     matplotlib.rcParams.update({"figure.dpi": LESSON_DPI, "savefig.dpi": LESSON_DPI,
                                 "font.size": 10, "axes.titlesize": 10, "legend.fontsize": 9})
+
+
+def _xml(text: str) -> str:
+    """Text made safe inside an SVG element (``&``, ``<`` and ``>`` escaped)."""
+    return html.escape(text, quote=False)

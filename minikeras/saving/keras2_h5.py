@@ -25,11 +25,14 @@ checking every count and shape first.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-import h5py
 import numpy as np
 
 from minikeras.saving.errors import FileFormatError
+
+if TYPE_CHECKING:  # imported where a file is read (not with minikeras: 20 ms)
+    import h5py
 
 MAX_ATTRIBUTE_BYTES = 16 << 20
 
@@ -55,6 +58,7 @@ def _names(group, attribute: str, path) -> list[str]:
 
 def layer_datasets(f: h5py.File, path) -> list[tuple[str, list]]:
     """``(layer name, [datasets])`` for each layer of the file that has weights."""
+    import h5py  # here, not with minikeras: it would add 20 ms to `import minikeras`
     root = f.get("model_weights", f)  # a whole-model .h5 keeps them in model_weights
     out = []
     for name in _names(root, "layer_names", path):

@@ -23,11 +23,16 @@ from __future__ import annotations
 
 import io
 import math
+from typing import TYPE_CHECKING
 
-import h5py
 import numpy as np
 
 from minikeras.saving.errors import FileFormatError, human_size
+
+# h5py is imported where a file is read or written, not with minikeras (it would add
+# 20 ms to every `import minikeras`); after the first time an import is a dict lookup.
+if TYPE_CHECKING:
+    import h5py
 
 MAX_EXPANSION = 100      # declared bytes per stored byte (a chunked, compressed dataset)
 EXPANSION_FLOOR = 1 << 20
@@ -39,6 +44,7 @@ H5_ERRORS = (OSError, KeyError, ValueError, TypeError, RuntimeError, IndexError,
 def write_groups(groups: list[tuple[str, str, list[np.ndarray]]]) -> bytes:
     """The bytes of an HDF5 file with a group per ``(path, name, arrays)``: datasets
     ``0, 1, ...`` and the attribute ``name``, as Keras writes them."""
+    import h5py
     buffer = io.BytesIO()
     with h5py.File(buffer, "w") as f:
         for path, name, arrays in groups:
@@ -69,6 +75,7 @@ class WeightsFile:
     """
 
     def __init__(self, source, path):
+        import h5py
         self.path = path
         try:
             self._file = h5py.File(io.BytesIO(source) if isinstance(source, bytes)
@@ -88,6 +95,7 @@ class WeightsFile:
 
     def total_elements(self) -> int:
         """How many numbers the file's datasets declare (each checked)."""
+        import h5py
         total = 0
 
         def visit(name, obj):
@@ -109,12 +117,15 @@ class WeightsFile:
         return self._file
 
     def has_group(self, name: str) -> bool:
+        import h5py
         return self.guard(lambda: isinstance(self._file.get(name, getlink=True),
                                               h5py.HardLink) and
                            isinstance(self._file.get(name), h5py.Group))
 
     def datasets(self, group_name: str) -> list[h5py.Dataset]:
         """The datasets ``0, 1, ...`` of a ``vars`` group, checked, not yet read."""
+        import h5py
+
         def read():
             group = self._file[group_name]
             names = list(group.keys())
