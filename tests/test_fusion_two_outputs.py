@@ -255,6 +255,70 @@ def test_crossentropy_with_its_softmax(shape, axis, dtype):
                                                                       t_axis))
 
 
+XENT = ["softmax_crossentropy", "softmax_crossentropy_softmax",
+        "softmax_crossentropy_grad", "softmax_crossentropy_grad_from_softmax"]
+
+
+def _xent_all(table, target, logits, g, axis):
+    """Every crossentropy kernel of ``table``: the loss and softmax both ways, the
+    gradient both ways (from the logits, and from the fused kernel's softmax)."""
+    loss, probs = table["softmax_crossentropy_softmax"](target, logits, axis)
+    return {"loss": table["softmax_crossentropy"](target, logits, axis), "fused loss": loss,
+            "softmax": probs,
+            "grad": table["softmax_crossentropy_grad"](g, target, logits, axis),
+            "fused grad": table["softmax_crossentropy_grad_from_softmax"](g, target, probs,
+                                                                          axis)}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape, axis", [((1, 1), 1), ((5, 1), -1), ((1, 10), 1),
+                                         ((200, 10), 1), ((3, 4, 5), 2), ((0, 10), 1),
+                                         ((4, 3), 0), ((7, 40), 1)])
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # inf - inf, as it should
+def test_cpu_crossentropy_kernels_against_the_reference(shape, axis, dtype):
+    """The row-by-row CPU kernels (few classes, last axis) equal NumPy's to rounding, and
+    the plain and fused kernels give the same bits (one softmax routine); other shapes go
+    to the reference itself."""
+    rng = np.random.default_rng(12)
+    logits = (rng.normal(size=shape) * 3).astype(dtype)
+    if logits.size >= 8:
+        logits.reshape(-1)[:4] = [1e4, -1e4, 88.0, -88.0]  # extremes the shift must tame
+    target = rng.random(size=shape).astype(dtype)
+    g = rng.random(size=shape[:axis] + shape[axis + 1:] if axis >= 0 else shape[:-1])
+    g = g.astype(dtype)
+    got, want = _xent_all(cpu.KERNELS, target, logits, g, axis), \
+        _xent_all(REF, target, logits, g, axis)
+    tol = 1e-5 if dtype == "float32" else 1e-12
+    for key in want:
+        assert got[key].shape == want[key].shape and got[key].dtype == want[key].dtype, key
+        np.testing.assert_allclose(got[key], want[key], rtol=tol, atol=tol, err_msg=key)
+    np.testing.assert_array_equal(got["loss"], got["fused loss"])
+    np.testing.assert_array_equal(got["grad"], got["fused grad"])
+    rows = cpu._as_rows(axis, target, logits) is not None
+    assert rows == (axis in (-1, len(shape) - 1) and 0 < shape[-1] <= 16 and logits.size > 0)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_cpu_crossentropy_kernels_keep_nan_and_inf_where_numpy_does():
+    logits = np.array([[0.0, np.nan, 1.0], [0.0, np.inf, 1.0], [-np.inf, 0.0, 1.0],
+                       [-np.inf, -np.inf, -np.inf]], "float32")
+    target = np.array([[0, 1, 0], [0, 1, 0], [0, 0, 1], [1, 0, 0]], "float32")
+    g = np.ones(4, "float32")
+    got, want = _xent_all(cpu.KERNELS, target, logits, g, 1), _xent_all(REF, target, logits, g, 1)
+    for key in want:
+        np.testing.assert_allclose(got[key], want[key], rtol=1e-6, err_msg=key)  # NaN == NaN
+
+
+def test_cpu_crossentropy_kernels_on_non_contiguous_arrays_use_the_reference():
+    rng = np.random.default_rng(13)
+    logits = _non_contiguous(rng.normal(size=(6, 4)).astype("float32"))
+    target = _non_contiguous(rng.random(size=(6, 4)).astype("float32"))
+    g = rng.random(6).astype("float32")
+    got, want = _xent_all(cpu.KERNELS, target, logits, g, 1), _xent_all(REF, target, logits, g, 1)
+    for key in want:
+        np.testing.assert_array_equal(got[key], want[key], err_msg=key)
+
+
 def test_every_fused_kernel_declares_its_pattern_once():
     table = kernels.fusions("cpu")
     assert table[("bias_tanh", "dropout")] == "bias_tanh_dropout"
