@@ -25,13 +25,11 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import importlib.metadata
 import io
 import math
 import os
 import pickle
 import tempfile
-import urllib.request
 import zipfile
 import zlib
 from pathlib import Path
@@ -180,6 +178,7 @@ def find_package_file() -> Path | None:
     >>> find_package_file()                       # doctest: +SKIP
     PosixPath('.../site-packages/mnist/data/mnist.pkl.gz')
     """
+    import importlib.metadata  # here, not with minikeras (it and urllib: 12 ms of import)
     try:
         dist = importlib.metadata.distribution(DISTRIBUTION)
     except importlib.metadata.PackageNotFoundError:
@@ -375,6 +374,7 @@ def download(url: str, dest: Path, sha256: str, timeout: float = DOWNLOAD_TIMEOU
 
     >>> download(URL, Path("/tmp/mnist.npz"), SHA256)   # doctest: +SKIP
     """
+    import urllib.request
     with urllib.request.urlopen(url, timeout=timeout) as response:
         data = response.read()
     digest = hashlib.sha256(data).hexdigest()
