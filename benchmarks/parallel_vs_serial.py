@@ -2,11 +2,12 @@
 
 The one-pass kernels of the MLP's step (``devices/cpu.py``): an activation's gradient
 with the bias gradient (``tanh_grad_scaled_bias``), the dropout mask with its product,
-and the SGD momentum step. Each runs as its serial loop and as a ``prange`` loop, at the
-MLP's shapes (a (200, 500) activation, the 784 x 500 weight) and bigger ones, best of
-several rounds, wall and CPU time (a parallel loop's CPU time counts every thread). The
-'workqueue' threading layer is the library's (threads sleep between kernels, so they do
-not fight BLAS for the cores); ``cpu.GRAD_BIAS_PARALLEL_MIN_SIZE`` is set from this.
+and the SGD momentum step. Each runs as its serial loop and as its ``prange`` twin (both
+in ``cpu.py``), at the MLP's shapes (a (200, 500) activation, the 784 x 500 weight) and
+bigger ones, best of several rounds, wall and CPU time (a parallel loop's CPU time
+counts every thread). The 'workqueue' threading layer is the library's (threads sleep
+between kernels, so they do not fight BLAS for the cores);
+``cpu.PARALLEL_ONE_PASS_MIN_SIZE`` and ``cpu.GRAD_BIAS_PARALLEL_MIN_SIZE`` come from it.
 
     .venv/bin/python benchmarks/parallel_vs_serial.py [--rounds 7]
 """
@@ -22,26 +23,10 @@ from minikeras import kernels
 
 kernels.table("cpu")  # sets the threading layer before Numba starts
 import numba
-from numba import njit, prange
 
 from minikeras.devices import cpu, scalar
 
-SHAPES = [(200, 500), (784, 500), (1000, 1000), (2000, 2000)]
-
-
-@njit(parallel=True, cache=True)
-def _dropout_product_parallel(y, bits, threshold, value, mask, out):
-    zero = value - value
-    for i in prange(y.size):
-        m = value if bits[i] < threshold else zero
-        mask[i] = m
-        out[i] = y[i] * m
-
-
-@njit(parallel=True, cache=True)
-def _sgd_momentum_parallel(p, m, g, lr, momentum, nesterov):
-    for i in prange(p.size):
-        p[i], m[i] = cpu._sgd_momentum(p[i], m[i], g[i], lr, momentum, nesterov)
+SHAPES = [(200, 500), (784, 500), (1000, 1000), (1500, 1500), (2000, 2000), (3000, 3000)]
 
 
 def best(fn, rounds, repeats):
@@ -69,9 +54,9 @@ def contenders(shape, rng):
         "activation grad + bias grad": (lambda: cpu._grad_bias(*grad),
                                         lambda: cpu._grad_bias_parallel(*grad, n)),
         "dropout mask + product": (lambda: cpu._dropout_product(*drop),
-                                   lambda: _dropout_product_parallel(*drop)),
+                                   lambda: cpu._dropout_product_parallel(*drop)),
         "SGD momentum step": (lambda: cpu._sgd_momentum_loop(*sgd),
-                              lambda: _sgd_momentum_parallel(*sgd)),
+                              lambda: cpu._sgd_momentum_loop_parallel(*sgd)),
     }
 
 

@@ -2,6 +2,7 @@
 gradient, the crossentropy + the softmax its gradient needs): the plan rewriter picks
 them, the unfused plan (MINIKERAS_FUSE=0) gives the same numbers, and each kernel equals
 its NumPy reference and the unfused kernels on awkward arrays."""
+import numba
 import numpy as np
 import pytest
 
@@ -324,3 +325,34 @@ def test_every_fused_kernel_declares_its_pattern_once():
     assert table[("bias_tanh", "dropout")] == "bias_tanh_dropout"
     assert table[("tanh_grad_scaled", "bias_gradient")] == "tanh_grad_scaled_bias"
     assert table[("softmax_crossentropy", "loss_gradient")] == "softmax_crossentropy_softmax"
+
+
+def test_parallel_dropout_product_and_sgd_step_give_the_serial_bits(monkeypatch):
+    """Big arrays (cpu.PARALLEL_ONE_PASS_MIN_SIZE) take the prange loops: elementwise, so
+    the same numbers, and the dropout mask comes from the same draws."""
+    rng = np.random.default_rng(14)
+    z = rng.normal(size=(37, 29)).astype("float32")
+    b = rng.normal(size=29).astype("float32")
+    p, m, g = (rng.normal(size=(41, 13)).astype("float32") for _ in range(3))
+    runs, taken = [], []
+    for min_size in (cpu.PARALLEL_ONE_PASS_MIN_SIZE, 1):
+        monkeypatch.setattr(cpu, "PARALLEL_ONE_PASS_MIN_SIZE", min_size)
+        taken.append(cpu._parallel(z.size))
+        dropped = cpu.KERNELS["bias_tanh_dropout"](z, b, 0.3, 1 / 0.7, np.random.default_rng(2))
+        p2, m2 = p.copy(), m.copy()
+        cpu.KERNELS["sgd_momentum_step"](p2, m2, g, 0.01, 0.9, True)
+        runs.append((*dropped, p2, m2))
+    assert taken == [False, numba.get_num_threads() > 1]
+    for serial, parallel in zip(*runs):
+        np.testing.assert_array_equal(serial, parallel)
+    want = REF["bias_tanh_dropout"](z, b, 0.3, 1 / 0.7, np.random.default_rng(2))
+    for got, w in zip(runs[1][:3], want):
+        np.testing.assert_array_equal(got, w)
+    # the prange loops themselves, whatever the thread count
+    bits = rng.integers(0, 65536, size=z.size, dtype=np.uint16)
+    outs = [tuple(np.empty(z.size, "float32") for _ in range(2)) for _ in range(2)]
+    for loop, (mask, product) in zip((cpu._dropout_product, cpu._dropout_product_parallel),
+                                     outs):
+        loop(z.reshape(-1), bits, 20000, np.float32(1.5), mask, product)
+    for a, c in zip(*outs):
+        np.testing.assert_array_equal(a, c)

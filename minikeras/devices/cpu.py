@@ -469,10 +469,19 @@ def _grad_bias_parallel(code, scaled, g, s, y, out, bias_out, one, n_blocks):
                         min((k + 1) * step, cols), one)
 
 
-# Below this many elements the serial loop wins (benchmarks/parallel_vs_serial.py): on
-# the project's shared 2-core machines it won at every size measured, up to 4M elements
-# (the parallel loop 0.13x to 0.35x as fast), so only a bigger array goes parallel.
+# Serial or parallel, per size (benchmarks/parallel_vs_serial.py, RESULTS.md): on 2 quiet
+# cores a parallel launch costs 30-100 us, so the serial loops win up to ~2M elements;
+# from 4M the parallel elementwise loops (dropout's product, the SGD step) are 1.3-1.6x
+# faster. The column-block bias-gradient loop lost at every size measured (up to 9M:
+# 0.66x), so it goes parallel only far beyond them.
+PARALLEL_ONE_PASS_MIN_SIZE = 3_000_000
 GRAD_BIAS_PARALLEL_MIN_SIZE = 1 << 24
+
+
+def _parallel(size: int, min_size: int | None = None) -> bool:
+    """Should a one-pass loop over ``size`` elements run on Numba's threads?"""
+    min_size = PARALLEL_ONE_PASS_MIN_SIZE if min_size is None else min_size
+    return size >= min_size and numba.get_num_threads() > 1
 
 
 def _grad_bias_kernel(code, scaled, reference_kernel):
@@ -492,7 +501,7 @@ def _grad_bias_kernel(code, scaled, reference_kernel):
         g2, y2 = rows[0], rows[-1]
         s2 = rows[1] if scaled else g2
         args = (code, scaled, g2, s2, y2, d.reshape(g2.shape), db, g.dtype.type(1))
-        if g.size >= GRAD_BIAS_PARALLEL_MIN_SIZE and numba.get_num_threads() > 1:
+        if _parallel(g.size, GRAD_BIAS_PARALLEL_MIN_SIZE):
             _grad_bias_parallel(*args, min(numba.get_num_threads(), g.shape[-1]))
         else:
             _grad_bias(*args)
@@ -558,13 +567,24 @@ bernoulli_like.accepts_out = True
 
 # tanh then Dropout: NumPy adds the bias and takes tanh (16 floats at a time, see above),
 # then one pass draws the mask and multiplies, where the plain plan makes two.
+@njit(inline="always")
+def _keep(bit, threshold, value):
+    """The mask's entry for one 16-bit draw: ``value`` if it falls below the threshold."""
+    return value if bit < threshold else value - value
+
+
 @njit(cache=True)
 def _dropout_product(y, bits, threshold, value, mask, out):
-    zero = value - value
     for i in range(y.size):
-        m = value if bits[i] < threshold else zero
-        mask[i] = m
-        out[i] = y[i] * m
+        mask[i] = _keep(bits[i], threshold, value)
+        out[i] = y[i] * mask[i]
+
+
+@njit(parallel=True, cache=True)
+def _dropout_product_parallel(y, bits, threshold, value, mask, out):
+    for i in prange(y.size):
+        mask[i] = _keep(bits[i], threshold, value)
+        out[i] = y[i] * mask[i]
 
 
 def bias_tanh_dropout(z, b, p, value, rng, out=None):
@@ -576,8 +596,9 @@ def bias_tanh_dropout(z, b, p, value, rng, out=None):
     mask = _buffer(mask_out, y.shape, y.dtype)
     product = _buffer(product_out, y.shape, y.dtype)
     bits = random_bits16(rng, y.size)
-    _dropout_product(y.reshape(-1), bits, bernoulli_threshold(p), y.dtype.type(value),
-                     mask.reshape(-1), product.reshape(-1))
+    loop = _dropout_product_parallel if _parallel(y.size) else _dropout_product
+    loop(y.reshape(-1), bits, bernoulli_threshold(p), y.dtype.type(value), mask.reshape(-1),
+         product.reshape(-1))
     return y, mask, product
 
 
@@ -708,6 +729,12 @@ def _sgd_momentum_loop(p, m, g, lr, momentum, nesterov):
         p[i], m[i] = _sgd_momentum(p[i], m[i], g[i], lr, momentum, nesterov)
 
 
+@njit(parallel=True, cache=True)
+def _sgd_momentum_loop_parallel(p, m, g, lr, momentum, nesterov):
+    for i in prange(p.size):
+        p[i], m[i] = _sgd_momentum(p[i], m[i], g[i], lr, momentum, nesterov)
+
+
 @njit(cache=True)
 def _adam_loop(p, m, v, g, alpha, one_minus_b1, one_minus_b2, epsilon):
     for i in range(p.size):
@@ -729,8 +756,9 @@ def _scalar(value, dtype):
 def sgd_momentum_step(p, m, g, lr, momentum, nesterov):
     """One SGD step with (Nesterov) momentum, in place: one pass over p, m and g."""
     t = p.dtype
-    _sgd_momentum_loop(p.reshape(-1), m.reshape(-1), _flat(g).astype(t, copy=False),
-                       _scalar(lr, t), _scalar(momentum, t), bool(nesterov))
+    loop = _sgd_momentum_loop_parallel if _parallel(p.size) else _sgd_momentum_loop
+    loop(p.reshape(-1), m.reshape(-1), _flat(g).astype(t, copy=False), _scalar(lr, t),
+         _scalar(momentum, t), bool(nesterov))
 
 
 def adam_step(p, m, v, g, alpha, beta_1, beta_2, epsilon):
