@@ -363,8 +363,25 @@ GENERIC = {fn.__name__.rstrip("_"): fn for fn in (
 
 # ================================================================ one-pass loops
 # Several steps for each element while it sits in a register, so no intermediate array
-# is made. Serial loops: at a lesson's sizes, starting threads would cost more than the
-# work. Each names its rule's code as a constant, so the compiler keeps just that branch.
+# is made. Serial loops, with parallel twins for big arrays only: at a lesson's sizes,
+# starting threads costs more than the work. Each names its rule's code as a constant,
+# so the compiler keeps just that branch.
+#
+# Serial or parallel, per size (benchmarks/parallel_vs_serial.py, RESULTS.md): on 2 quiet
+# cores a parallel launch costs 30-100 us, so the serial loops win up to ~2M elements;
+# from 4M the parallel elementwise loops (dropout's product, the SGD step; relu's
+# gradient is the same kind of loop) are 1.3-1.6x faster. The column-block bias-gradient loop lost at every size measured (up to 9M:
+# 0.66x), so it goes parallel only far beyond them.
+PARALLEL_ONE_PASS_MIN_SIZE = 3_000_000
+GRAD_BIAS_PARALLEL_MIN_SIZE = 1 << 24
+
+
+def _parallel(size: int, min_size: int | None = None) -> bool:
+    """Should a one-pass loop over ``size`` elements run on Numba's threads?"""
+    min_size = PARALLEL_ONE_PASS_MIN_SIZE if min_size is None else min_size
+    return size >= min_size and numba.get_num_threads() > 1
+
+
 @njit(cache=True)
 def _tanh_grad(g, y, out, one):
     for i in range(out.size):
@@ -412,12 +429,24 @@ tanh_grad_scaled = _activation_grad_kernel(_tanh_grad_scaled, REF["tanh_grad_sca
 sigmoid_grad_scaled = _activation_grad_kernel(_sigmoid_grad_scaled, REF["sigmoid_grad_scaled"])
 
 
-# relu's gradient: where(greater(y, 0), g, 0) in one pass, on every core (the conv
-# layers' activations are millions of numbers: starting the threads pays off there).
-@njit(parallel=True, cache=True)
+# relu's gradient: where(greater(y, 0), g, 0) in one pass; on every core for arrays of
+# millions of numbers (a conv layer's activations), where starting the threads pays off
+# (see _parallel below).
+@njit(inline="always")
+def _relu_grad_one(g, y):
+    return g if y > 0 else 0  # (not g - g: an infinite g where y <= 0 gives 0, not NaN)
+
+
+@njit(cache=True)
 def _relu_grad(g, y, out):
+    for i in range(out.size):
+        out[i] = _relu_grad_one(g[i], y[i])
+
+
+@njit(parallel=True, cache=True)
+def _relu_grad_parallel(g, y, out):
     for i in prange(out.size):
-        out[i] = g[i] if y[i] > 0 else 0
+        out[i] = _relu_grad_one(g[i], y[i])
 
 
 def relu_grad(g, y, out=None):
@@ -426,7 +455,8 @@ def relu_grad(g, y, out=None):
         return REF["relu_grad"](g, y)
     if not fits(out, g.shape, g.dtype):
         out = np.empty(g.shape, g.dtype)
-    _relu_grad(_flat(g), _flat(y), out.reshape(-1))
+    loop = _relu_grad_parallel if _parallel(g.size) else _relu_grad
+    loop(_flat(g), _flat(y), out.reshape(-1))
     return out
 
 
@@ -467,21 +497,6 @@ def _grad_bias_parallel(code, scaled, g, s, y, out, bias_out, one, n_blocks):
     for k in prange(n_blocks):
         _grad_bias_rows(code, scaled, g, s, y, out, bias_out, k * step,
                         min((k + 1) * step, cols), one)
-
-
-# Serial or parallel, per size (benchmarks/parallel_vs_serial.py, RESULTS.md): on 2 quiet
-# cores a parallel launch costs 30-100 us, so the serial loops win up to ~2M elements;
-# from 4M the parallel elementwise loops (dropout's product, the SGD step) are 1.3-1.6x
-# faster. The column-block bias-gradient loop lost at every size measured (up to 9M:
-# 0.66x), so it goes parallel only far beyond them.
-PARALLEL_ONE_PASS_MIN_SIZE = 3_000_000
-GRAD_BIAS_PARALLEL_MIN_SIZE = 1 << 24
-
-
-def _parallel(size: int, min_size: int | None = None) -> bool:
-    """Should a one-pass loop over ``size`` elements run on Numba's threads?"""
-    min_size = PARALLEL_ONE_PASS_MIN_SIZE if min_size is None else min_size
-    return size >= min_size and numba.get_num_threads() > 1
 
 
 def _grad_bias_kernel(code, scaled, reference_kernel):

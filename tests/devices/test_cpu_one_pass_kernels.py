@@ -35,12 +35,18 @@ def test_activation_grads(name, shape, dtype):
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("shape", SHAPES)
-def test_relu_grad(shape, dtype):
+@pytest.mark.parametrize("loop", ["serial", "parallel"])
+def test_relu_grad(shape, dtype, loop, monkeypatch):
+    """Both loops: big arrays take the parallel one (cpu.PARALLEL_ONE_PASS_MIN_SIZE)."""
+    if loop == "parallel":
+        monkeypatch.setattr(cpu, "PARALLEL_ONE_PASS_MIN_SIZE", 1)
     rng = np.random.default_rng(2)
     g, y = _arrays(shape, dtype, 2, rng)
     y = np.maximum(y, 0)  # a relu output: zeros and positives
     if y.size:
         y.flat[0], g.flat[-1] = np.nan, np.inf  # NaN is not > 0; inf passes through
+    if y.size > 2:
+        y.flat[1], g.flat[1] = 0.0, -np.inf  # stopped by y = 0: 0, not NaN
     want = REF["relu_grad"](g, y)
     got = cpu.KERNELS["relu_grad"](g, y)
     assert got.dtype == want.dtype and got.shape == want.shape
