@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import math
 
-import numba
 import numpy as np
 from numba import njit, prange
 
@@ -94,6 +93,10 @@ def _col2im(col, dx, kernel, strides, dilation, pads, out):
 
 
 # ---- one input channel per group (depthwise): direct loops, no matrix product ----
+# The kernel gradient sums the samples in DEPTHWISE_GRAD_PARTS parts, one thread each, then
+# adds the parts: a fixed number (not the machine's thread count), so that the order of
+# the sums, and so the bits, are the same on every machine.
+DEPTHWISE_GRAD_PARTS = 16
 # With a single input channel per group there is nothing for a matrix product to do:
 # im2col would copy each cell k times to multiply it by one number. These loops walk the
 # kernel taps instead and run along the filters (the contiguous axis) on SIMD lanes.
@@ -502,7 +505,7 @@ def conv_kernel_grad(x, g, *, kernel_size, strides, padding, dilation, groups, d
     cg, fg, m = x5.shape[-1] // groups, f // groups, g.shape[0] * math.prod(outs)
     args = _loop_args(k, strides, dilation, pads, outs)
     if cg == 1 and groups > 1:  # depthwise
-        parts = max(1, min(x.shape[0], 2 * numba.get_num_threads()))
+        parts = max(1, min(x.shape[0], DEPTHWISE_GRAD_PARTS))
         partial = np.empty((parts, *args[0], f), x.dtype)
         _depthwise_kernel_grad(x5, _as_5d(g, data_format), partial, *args[1:4], fg)
         return partial.sum(axis=0).reshape(*k, 1, f)

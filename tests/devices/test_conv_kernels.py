@@ -207,6 +207,26 @@ def test_cpu_conv_kernels_match_the_reference(x_shape, w_shape, strides, padding
                 ref.conv_transpose(g, w, output_size=sizes, **attrs))
 
 
+def test_depthwise_kernel_gradient_has_the_same_bits_on_any_number_of_threads():
+    """Its samples are summed in a fixed number of parts, not one per thread: the same
+    order of sums, so the same numbers on a 2-core laptop and a 64-core server."""
+    import numba
+    attrs = {"strides": (1, 1), "padding": "same", "dilation": (1, 1), "groups": 4,
+             "data_format": CL}
+    x, g = normal(37, 6, 5, 4, dtype=np.float32), normal(37, 6, 5, 8, dtype=np.float32)
+    before = numba.get_num_threads()
+    results = []
+    try:
+        for threads in sorted({1, before}):
+            numba.set_num_threads(threads)
+            results.append(cpu.conv_kernel_grad(x, g, kernel_size=(3, 3), **attrs))
+    finally:
+        numba.set_num_threads(before)
+    for r in results[1:]:
+        np.testing.assert_array_equal(r, results[0])
+    assert_same(results[0], ref.conv_kernel_grad(x, g, kernel_size=(3, 3), **attrs))
+
+
 def test_cpu_conv_writes_into_an_offered_buffer_and_reuses_its_scratch():
     attrs = {"strides": (1, 1), "padding": "same", "dilation": (1, 1), "groups": 1,
              "data_format": CL}
