@@ -370,8 +370,8 @@ GENERIC = {fn.__name__.rstrip("_"): fn for fn in (
 # Serial or parallel, per size (benchmarks/parallel_vs_serial.py, RESULTS.md): on 2 quiet
 # cores a parallel launch costs 30-100 us, so the serial loops win up to ~2M elements;
 # from 4M the parallel elementwise loops (dropout's product, the SGD step; relu's
-# gradient is the same kind of loop) are 1.3-1.6x faster. The column-block bias-gradient loop lost at every size measured (up to 9M:
-# 0.66x), so it goes parallel only far beyond them.
+# gradient is the same kind of loop) are 1.3-1.6x faster. The column-block bias-gradient
+# loop lost at every size measured (up to 9M: 0.66x), so it goes parallel only far beyond.
 PARALLEL_ONE_PASS_MIN_SIZE = 3_000_000
 GRAD_BIAS_PARALLEL_MIN_SIZE = 1 << 24
 
@@ -431,7 +431,7 @@ sigmoid_grad_scaled = _activation_grad_kernel(_sigmoid_grad_scaled, REF["sigmoid
 
 # relu's gradient: where(greater(y, 0), g, 0) in one pass; on every core for arrays of
 # millions of numbers (a conv layer's activations), where starting the threads pays off
-# (see _parallel below).
+# (see _parallel above).
 @njit(inline="always")
 def _relu_grad_one(g, y):
     return g if y > 0 else 0  # (not g - g: an infinite g where y <= 0 gives 0, not NaN)
@@ -700,8 +700,7 @@ def softmax_crossentropy_grad_from_softmax(g, target, probs, axis):
     if rows is None or g.shape != probs.shape[:-1] or g.dtype != probs.dtype:
         return REF["softmax_crossentropy_grad_from_softmax"](g, target, probs, axis)
     out = np.empty(probs.shape, probs.dtype)
-    _crossentropy_grad_rows(np.ascontiguousarray(g).reshape(-1), *rows,
-                            out.reshape(rows[0].shape))
+    _crossentropy_grad_rows(_flat(g), *rows, out.reshape(rows[0].shape))
     return out
 
 
